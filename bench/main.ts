@@ -1,0 +1,18 @@
+/**
+ * `npm run bench -- <name> [options]`: Skein's benchmarks. Each prints a table with its baseline
+ * measured in the same run and the machine it ran on.
+ */
+import { tpchgenBench } from './tpchgen.ts';
+
+const benches: Record<string, (args: string[]) => Promise<void>> = {
+  tpchgen: tpchgenBench,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name === undefined ? undefined : benches[name];
+if (!bench) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]\n`);
+  process.exitCode = 2;
+} else {
+  await bench(args);
+}
