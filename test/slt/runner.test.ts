@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type JS, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSlt } from '../../src/slt/parse.ts';
 import { formatValue, runSlt, type SltCell, type SltEngine } from '../../src/slt/run.ts';
@@ -14,11 +14,12 @@ beforeAll(async () => {
     name: 'duckdb',
     async execute(sql) {
       const reader = await conn.runAndReadAll(sql);
-      return reader.convertRows((value, type, converter) =>
+      const rows = reader.convertRows<JS>((value, type, converter) =>
         type.typeId === DuckDBTypeId.DECIMAL || type.typeId === DuckDBTypeId.DATE
           ? String(value)
           : JSDuckDBValueConverter(value, type, converter),
-      ) as SltCell[][];
+      );
+      return rows as SltCell[][];
     },
   };
   close = () => {
