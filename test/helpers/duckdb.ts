@@ -37,6 +37,7 @@ export interface DuckDb {
 }
 
 const exactConverter: DuckDBValueConverter<JS> = (value, type, converter) => {
+  if (value === null) return null;
   if (type.typeId === DuckDBTypeId.DECIMAL || type.typeId === DuckDBTypeId.DATE) return String(value);
   return JSDuckDBValueConverter(value, type, converter);
 };
