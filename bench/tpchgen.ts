@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TpchFormat } from '../src/tpch/format.ts';
@@ -31,12 +31,16 @@ export async function tpchgenBench(args: string[]): Promise<void> {
   const sf = Number(values.sf);
   const cores = availableParallelism();
   const dir = await mkdtemp(join(tmpdir(), 'skein-bench-tpchgen-'));
-  process.stdout.write(`${machineLine()}\nTPC-H generation at SF ${sf} into ${dir}\n\n`);
+  process.stdout.write(
+    `${machineLine()}, load average ${loadavg()[0]!.toFixed(2)}\nTPC-H generation at SF ${sf} into ${dir}\n\n`,
+  );
   const rows: string[][] = [];
   let base = 0;
   const run = async (format: TpchFormat, threads: number): Promise<TpchGenerateResult> => {
     const out = join(dir, `${format}-${threads}`);
+    const cpu0 = process.cpuUsage();
     const r = await generateTpch({ sf, out, format, threads, parts: threads === 1 ? 1 : undefined });
+    const cpu = process.cpuUsage(cpu0);
     const secs = r.wallMs / 1000;
     if (format === 'tbl' && threads === 1) base = secs;
     rows.push([
@@ -62,7 +66,7 @@ export async function tpchgenBench(args: string[]): Promise<void> {
     }
     await run('parquet', cores);
     process.stdout.write(
-      `\n${table(['format', 'threads', 'files', 'rows', 'MiB', 'seconds', 'M rows/s', 'speed-up vs tbl×1'], rows)}\n`,
+      `\n${table(['format', 'threads', 'files', 'rows', 'MiB', 'wall s', 'CPU s', 'M rows/s', 'speed-up vs tbl×1'], rows)}\n`,
     );
     process.stdout.write(
       'reference: the official C dbgen takes about 14 s wall for SF 1 .tbl on these machines\n',
