@@ -57,6 +57,16 @@ describe('FolderBlobStore', () => {
     expect(await store.head('t/b')).toBeDefined();
   });
 
+  it('lists a prefix without reading unrelated folders, and a missing folder as empty', async () => {
+    for (const k of ['q1/s0/a', 'q1/s1/b', 'q2/s0/c']) await store.put(k, bytes(k));
+    const keys: string[] = [];
+    for await (const i of store.list('q1/s')) keys.push(i.key);
+    expect(keys).toEqual(['q1/s0/a', 'q1/s1/b']);
+    const none: string[] = [];
+    for await (const i of store.list('nothing/here/')) none.push(i.key);
+    expect(none).toEqual([]);
+  });
+
   it('names the file when it cannot read or write', async () => {
     await expect(store.get('nope')).rejects.toThrow(/cannot read .*nope: no such file/);
     await writeFile(join(dir, 'file'), 'x');

@@ -113,8 +113,11 @@ export class FolderBlobStore implements BlobStore {
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
+    // Walk only the folder the prefix points into, not the whole tree.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash);
     const all: BlobInfo[] = [];
-    await this.walk(this.root, all);
+    await this.walk(base === '' ? this.root : this.path(base), all);
     all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const info of all) if (info.key.startsWith(prefix)) yield info;
   }
@@ -124,13 +127,17 @@ export class FolderBlobStore implements BlobStore {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
-      return;
+      return; // a missing folder lists as empty
     }
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await this.walk(p, out);
       else if (e.isFile() && !e.name.includes(TEMP_MARK)) {
-        out.push({ key: relative(this.root, p).split(sep).join('/'), size: (await stat(p)).size });
+        try {
+          out.push({ key: relative(this.root, p).split(sep).join('/'), size: (await stat(p)).size });
+        } catch {
+          // deleted while we listed: it is simply not there any more
+        }
       }
     }
   }
