@@ -107,3 +107,69 @@ export function setValid(m: Uint8Array, i: number, valid: boolean): void {
   if (valid) m[i >> 3]! |= 1 << (i & 7);
   else m[i >> 3]! &= ~(1 << (i & 7));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Constructors. Building vectors through these keeps one object shape per storage kind, so the
+// kernels that read them stay monomorphic.
+
+export function boolVector(type: DataType, values: Uint8Array, validity: Validity = null): BoolVector {
+  return { kind: 'bool', type, length: values.length, validity, values };
+}
+
+export function i32Vector(type: DataType, values: Int32Array, validity: Validity = null): I32Vector {
+  return { kind: 'i32', type, length: values.length, validity, values };
+}
+
+export function f64Vector(type: DataType, values: Float64Array, validity: Validity = null): F64Vector {
+  return { kind: 'f64', type, length: values.length, validity, values };
+}
+
+export function i64Vector(type: DataType, values: BigInt64Array, validity: Validity = null): I64Vector {
+  return { kind: 'i64', type, length: values.length, validity, values };
+}
+
+/** `offsets` has length + 1 entries. */
+export function strVector(
+  type: DataType,
+  offsets: Int32Array,
+  bytes: Uint8Array,
+  validity: Validity = null,
+): StrVector {
+  return { kind: 'str', type, length: offsets.length - 1, validity, offsets, bytes };
+}
+
+export function intervalVector(
+  type: DataType,
+  months: Int32Array,
+  days: Int32Array,
+  micros: Float64Array,
+  validity: Validity = null,
+): IntervalVector {
+  return { kind: 'interval', type, length: months.length, validity, months, days, micros };
+}
+
+export function nullVector(type: DataType, length: number): NullVector {
+  return { kind: 'null', type, length, validity: null };
+}
+
+/** Which storage a SQL type's vectors use (`f64` types may also come as `i64`; see DataType). */
+export function storageOf(type: DataType): Vector['kind'] {
+  switch (type.kind) {
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return 'bool';
+    case 'int32':
+    case 'date':
+      return 'i32';
+    case 'int64':
+    case 'decimal':
+    case 'timestamp':
+    case 'float64':
+      return 'f64';
+    case 'varchar':
+      return 'str';
+    case 'interval':
+      return 'interval';
+  }
+}
