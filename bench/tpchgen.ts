@@ -50,6 +50,7 @@ export async function tpchgenBench(args: string[]): Promise<void> {
       r.rows.toLocaleString('en-US'),
       (r.bytes / 1024 ** 2).toFixed(0),
       secs.toFixed(2),
+      ((cpu.user + cpu.system) / 1e6).toFixed(2),
       (r.rows / secs / 1e6).toFixed(2),
       base > 0 ? (base / secs).toFixed(2) : '',
     ]);

@@ -13,6 +13,12 @@
 export interface BlobStore {
   /** Writes a whole object atomically. */
   put(key: string, body: Uint8Array): Promise<void>;
+  /**
+   * Optional: writes a whole object atomically only if no object has the key, and tells whether it
+   * did; of racing writers exactly one gets true (S3: a conditional write, `If-None-Match: *`).
+   * Stores that cannot do it atomically leave it out.
+   */
+  putIfAbsent?(key: string, body: Uint8Array): Promise<boolean>;
   /** Starts a streamed, atomic write. Nothing is visible under `key` until `commit()`. */
   createWriter(key: string): Promise<BlobWriter>;
   /** Reads an object, or the byte range [offset, offset + length) of it. */

@@ -1,0 +1,295 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SkeinStack, type SkeinStackProps } from '../../cdk/lib/skein-stack.ts';
+import { SqsMessageQueue } from '../../src/adapters/aws/sqs-message-queue.ts';
+import { startEmulators } from '../aws/emulators.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk/cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+const entry = (name: string) => fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
+const FUNCTIONS: SkeinStackProps['functions'] = {
+  api: { entry: entry('api') },
+  coordinator: { entry: entry('coordinator'), memoryMb: 2048 },
+  worker: { entry: entry('worker'), memoryMb: 4096, timeoutSeconds: 600, reservedConcurrency: 50 },
+};
+
+/** The stack as `npm run synth` makes it (same feature flags), without bundling (fast). */
+function synth(props: Partial<SkeinStackProps> = {}): Template {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SkeinStack(app, 'SkeinTest', { functions: FUNCTIONS, ...props });
+  return Template.fromStack(stack);
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+function allowStatements(t: Template): Statement[] {
+  const out: Statement[] = [];
+  for (const p of Object.values(t.findResources('AWS::IAM::Policy'))) {
+    for (const s of p.Properties.PolicyDocument.Statement as Statement[])
+      if (s.Effect === 'Allow') out.push(s);
+  }
+  return out;
+}
+
+function policyOf(t: Template, roleLogicalIdStart: string): Statement[] {
+  const out: Statement[] = [];
+  for (const [id, p] of Object.entries(t.findResources('AWS::IAM::Policy'))) {
+    if (id.startsWith(roleLogicalIdStart))
+      out.push(...(p.Properties.PolicyDocument.Statement as Statement[]));
+  }
+  return out;
+}
+
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+
+describe('SkeinStack template', () => {
+  let t: Template;
+  beforeAll(() => {
+    t = synth();
+  });
+
+  it('has an encrypted, private, TLS-only bucket whose spool expires after a day', () => {
+    t.resourceCountIs('AWS::S3::Bucket', 1);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'expire-spool', Prefix: 'spool/', ExpirationInDays: 1, Status: 'Enabled' }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        ]),
+      },
+    });
+    t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has the invocation-failure queue with a dead-letter queue, both encrypted and TLS-only', () => {
+    t.resourceCountIs('AWS::SQS::Queue', 2);
+    const queues = t.findResources('AWS::SQS::Queue');
+    const dlqId = Object.keys(queues).find((k) => k.startsWith('DeadLetters'))!;
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'SkeinTest-invocation-failures',
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'SkeinTest-dead-letters',
+      SqsManagedSseEnabled: true,
+    });
+    const policies = t.findResources('AWS::SQS::QueuePolicy');
+    expect(Object.keys(policies)).toHaveLength(2);
+    for (const p of Object.values(policies)) {
+      expect(p.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('runs three arm64 functions with the configured memory and timeouts', () => {
+    t.resourceCountIs('AWS::Lambda::Function', 3);
+    for (const f of Object.values(t.findResources('AWS::Lambda::Function'))) {
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.Runtime).toMatch(/^nodejs\d+\.x$/);
+    }
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 4096,
+      Timeout: 600,
+      ReservedConcurrentExecutions: 50,
+      Environment: { Variables: Match.objectLike({ SKEIN_QUEUE_PREFIX: 'SkeinTest-q-' }) },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 2048, Timeout: 900 });
+    t.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 512, Timeout: 30 });
+    // Asynchronous invocations: no Lambda retries, failures to the queue.
+    t.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('grants no wildcard actions, and each function only what it uses', () => {
+    const statements = allowStatements(t);
+    expect(statements.length).toBeGreaterThan(5);
+    for (const a of actionsOf(statements)) expect(a).not.toContain('*');
+    // Managed policies: only the basic execution role (logs).
+    for (const r of Object.values(t.findResources('AWS::IAM::Role'))) {
+      const arns = JSON.stringify(r.Properties.ManagedPolicyArns ?? []);
+      expect(arns.match(/policy\/[^"]+/g)).toEqual(['policy/service-role/AWSLambdaBasicExecutionRole']);
+    }
+    const worker = actionsOf(policyOf(t, 'WorkerFunction'));
+    expect(worker).not.toContain('sqs:CreateQueue');
+    expect(worker).not.toContain('lambda:InvokeFunction');
+    expect(worker).not.toContain('sqs:DeleteQueue');
+    const coordinator = actionsOf(policyOf(t, 'CoordinatorFunction'));
+    expect(coordinator).toEqual(
+      expect.arrayContaining(['sqs:CreateQueue', 'sqs:DeleteQueue', 'lambda:InvokeFunction']),
+    );
+    const api = actionsOf(policyOf(t, 'ApiFunction'));
+    expect(api).not.toContain('sqs:CreateQueue');
+    expect(api).toContain('lambda:InvokeFunction');
+    // Queue management is scoped to the per-query prefix.
+    const manage = policyOf(t, 'CoordinatorFunction').find((s) =>
+      actionsOf([s]).includes('sqs:CreateQueue'),
+    )!;
+    expect(JSON.stringify(manage.Resource)).toContain(':SkeinTest-q-*');
+  });
+
+  it('puts IAM authorization on every API route, and outputs the API URL', () => {
+    const routes = t.findResources('AWS::ApiGatewayV2::Route');
+    expect(Object.keys(routes).length).toBeGreaterThan(0);
+    for (const r of Object.values(routes)) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+    t.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Api'), 'ApiEndpoint'] } });
+  });
+
+  it('can use JWT authorization instead', () => {
+    const jwt = synth({ auth: { kind: 'jwt', issuer: 'https://issuer.example', audience: ['skein'] } });
+    for (const r of Object.values(jwt.findResources('AWS::ApiGatewayV2::Route'))) {
+      expect(r.Properties.AuthorizationType).toBe('JWT');
+      expect(r.Properties.AuthorizerId).toBeDefined();
+    }
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example', Audience: ['skein'] },
+    });
+  });
+
+  it('alarms on dead letters and on each function’s errors, to the alarm topic', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
+    });
+    const errors = Object.values(t.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => a.Properties.MetricName === 'Errors',
+    );
+    expect(errors).toHaveLength(3);
+    for (const a of errors) expect(a.Properties.Namespace).toBe('AWS/Lambda');
+  });
+
+  it('can leave out the HTTP API (for LocalStack’s free edition)', () => {
+    const noApi = synth({ httpApi: false });
+    noApi.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    noApi.resourceCountIs('AWS::Lambda::Function', 3);
+    expect(Object.keys(noApi.findOutputs('*'))).not.toContain('ApiUrl');
+  });
+
+  it('grants read access to extra data buckets when asked', () => {
+    const withData = synth({ dataBuckets: ['my-lake'] });
+    const text = JSON.stringify(allowStatements(withData));
+    expect(text).toContain(':s3:::my-lake/*');
+    expect(text).toContain(':s3:::my-lake"');
+  });
+});
+
+describe('SkeinStack bundling', () => {
+  it('bundles each function with local esbuild into one ES module well under 2 MB, that runs', async () => {
+    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
+    const services = fileURLToPath(new URL('./fixtures/services-handler.ts', import.meta.url));
+    const t0 = performance.now();
+    // NodejsFunction bundles as it is constructed.
+    new SkeinStack(app, 'SkeinBundle', {
+      functions: {
+        api: { entry: entry('api') },
+        coordinator: { entry: entry('coordinator') },
+        worker: { entry: services },
+      },
+    });
+    const out = app.synth().directory;
+    const ms = performance.now() - t0;
+    const bundles: Record<string, string> = {};
+    const sizes: Record<string, number> = {};
+    const template = JSON.parse(readFileSync(join(out, 'SkeinBundle.template.json'), 'utf8'));
+    for (const [id, r] of Object.entries<{ Type: string; Metadata?: Record<string, string> }>(
+      template.Resources,
+    )) {
+      if (r.Type !== 'AWS::Lambda::Function') continue;
+      const dir = join(out, r.Metadata!['aws:asset:path']!);
+      expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const name = id.replace(/Function.*/, '');
+      bundles[name] = join(dir, 'index.mjs');
+      sizes[name] = statSync(bundles[name]).size;
+    }
+    console.log(
+      `3 functions bundled and synthesized in ${(ms / 1000).toFixed(1)} s; bytes: ${JSON.stringify(sizes)}`,
+    );
+    expect(Object.keys(sizes).sort()).toEqual(['Api', 'Coordinator', 'Worker']);
+    for (const size of Object.values(sizes)) expect(size).toBeLessThan(2 * 1024 * 1024);
+    // The services handler really carries the AWS SDK clients.
+    expect(sizes.Worker!).toBeGreaterThan(200 * 1024);
+
+    // The bundles load as ES modules and run: the API answers /v1/info; the worker fails clearly.
+    const api = (await import(pathToFileURL(bundles.Api!).href)) as {
+      handler: (e: unknown) => Promise<{ statusCode: number; body: string }>;
+    };
+    const info = await api.handler({
+      rawPath: '/v1/info',
+      requestContext: { http: { method: 'GET' }, requestId: 'r' },
+    });
+    expect(info.statusCode).toBe(200);
+    expect(JSON.parse(info.body)).toMatchObject({ coordinator: true, starting: false });
+    const coordinator = (await import(pathToFileURL(bundles.Coordinator!).href)) as {
+      handler: (e: unknown, c: unknown) => Promise<unknown>;
+    };
+    await expect(coordinator.handler({}, { awsRequestId: 'r1' })).rejects.toMatchObject({
+      code: 'NOT_IMPLEMENTED',
+    });
+    // The services bundle talks to emulated S3 and SQS with its bundled SDK.
+    const aws = await startEmulators({ buckets: ['bundle-bucket'] });
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, aws.env, {
+        SKEIN_BUCKET: 'bundle-bucket',
+        SKEIN_QUEUE_PREFIX: 'b-q-',
+        SKEIN_STACK_QUEUE_PREFIX: 'b-',
+        SKEIN_FAILURE_QUEUE: 'invocation-failures',
+      });
+      await aws.seed('bundle-bucket', [['spool/x', 'abc']]);
+      await new SqsMessageQueue({ prefix: 'b-', clientConfig: aws.clientConfig }).createQueue(
+        'invocation-failures',
+      );
+      const worker = (await import(pathToFileURL(bundles.Worker!).href)) as {
+        handler: (e: unknown) => Promise<unknown>;
+      };
+      expect(await worker.handler({ key: 'x' })).toEqual({
+        spool: 's3://bundle-bucket/spool/x',
+        object: { key: 'x', size: 3 },
+        failures: { visible: 0, inFlight: 0, delayed: 0 },
+      });
+    } finally {
+      process.env = saved;
+      await aws.stop();
+    }
+  }, 120_000);
+});
