@@ -22,7 +22,12 @@ export function parseFlags<T extends OptionSpec>(
     } else joined.push(a);
   }
   try {
-    const { values, positionals } = parseArgs({ args: joined, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: joined,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
     const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');

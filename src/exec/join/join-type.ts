@@ -1,0 +1,136 @@
+/**
+ * What the join operators share: join types, output schemas, the condition callback and the
+ * assembly of output batches from (left row, right row) index pairs.
+ *
+ * Output is always the left input's columns, then the right's; semi, anti and null-aware anti
+ * joins emit the left columns only, and a mark join the left columns plus a boolean mark.
+ */
+import { BOOLEAN, type Field, type Schema } from '../../types/data-type.ts';
+import { gather } from '../gather.ts';
+import type { Batch, Vector } from '../vector.ts';
+import { allNullVector, sliceVector } from '../vector-ops.ts';
+
+/**
+ * - `inner`, `left`, `right`, `full`: the SQL joins.
+ * - `semi`: left rows with at least one match (EXISTS, IN), each once.
+ * - `anti`: left rows with no match (NOT EXISTS); rows with NULL keys have no match.
+ * - `null_aware_anti`: `NOT IN` — like anti, except that a NULL among the right keys yields no rows
+ *   at all, and a left row with a NULL key is dropped unless the right side is empty.
+ * - `mark`: every left row plus a boolean column: whether it has a match. With `markNullAware`
+ *   it follows `IN`: NULL instead of false when the left key is NULL (and the right side is not
+ *   empty) or when the right keys contain a NULL.
+ */
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'null_aware_anti' | 'mark';
+
+/**
+ * A join condition over a combined batch (the left columns then the right columns): true where the
+ * pair of rows qualifies. NULL and false both reject. Compiled from a plan expression by the
+ * caller, so that the plan itself stays plain data.
+ */
+export type JoinCondition = (batch: Batch) => Vector;
+
+/** Whether a join type emits only the left columns (and maybe a mark). */
+export function leftOnly(t: JoinType): boolean {
+  return t === 'semi' || t === 'anti' || t === 'null_aware_anti' || t === 'mark';
+}
+
+/** The schema of (left columns, right columns) rows, nullable on the sides an outer join pads. */
+export function joinOutputSchema(left: Schema, right: Schema, joinType: JoinType, markName = 'mark'): Schema {
+  if (joinType === 'mark') return [...left, { name: markName, type: BOOLEAN, nullable: true }];
+  if (leftOnly(joinType)) return left;
+  const padLeft = joinType === 'right' || joinType === 'full';
+  const padRight = joinType === 'left' || joinType === 'full';
+  const nullable = (f: Field): Field => (f.nullable ? f : { ...f, nullable: true });
+  return [...(padLeft ? left.map(nullable) : left), ...(padRight ? right.map(nullable) : right)];
+}
+
+/** The schema a join condition sees: all left columns, then all right columns. */
+export function conditionSchema(left: Schema, right: Schema): Schema {
+  return [...left, ...right];
+}
+
+/** Rows where a condition's result is true (not false, not NULL), as a 0/1 mask over [0, n). */
+export function truthMask(v: Vector, n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  if (v.kind !== 'bool') return mask;
+  const a = v.values;
+  const m = v.validity;
+  if (m === null) for (let i = 0; i < n; i++) mask[i] = a[i]! === 0 ? 0 : 1;
+  else for (let i = 0; i < n; i++) mask[i] = a[i]! !== 0 && (m[i >> 3]! >> (i & 7)) & 1 ? 1 : 0;
+  return mask;
+}
+
+/** Builds output batches of `schema` from row pairs of the left and right inputs. */
+export class PairAssembler {
+  constructor(
+    private readonly schema: Schema,
+    private readonly leftWidth: number,
+  ) {}
+
+  /** Rows `li[k]` of `left` beside rows `ri[k]` of `right`; an index of -1 gives NULLs. */
+  pairs(
+    left: Batch,
+    li: Int32Array,
+    right: Batch,
+    ri: Int32Array,
+    n: number,
+    leftNulls: boolean,
+    rightNulls: boolean,
+  ): Batch {
+    const columns: Vector[] = [];
+    take(columns, left, li, n, leftNulls);
+    take(columns, right, ri, n, rightNulls);
+    return { schema: this.schema, columns, length: n };
+  }
+
+  /** Rows `li[0..n)` of `left` with the right side all NULL. */
+  leftPadded(left: Batch, li: Int32Array, n: number): Batch {
+    const columns: Vector[] = left.columns.map((c) => gather(c, li, n));
+    for (let c = this.leftWidth; c < this.schema.length; c++)
+      columns.push(allNullVector(this.schema[c]!.type, n));
+    return { schema: this.schema, columns, length: n };
+  }
+
+  /** Rows `ri[0..n)` of `right` with the left side all NULL. */
+  rightPadded(right: Batch, ri: Int32Array, n: number): Batch {
+    const columns: Vector[] = [];
+    for (let c = 0; c < this.leftWidth; c++) columns.push(allNullVector(this.schema[c]!.type, n));
+    for (const c of right.columns) columns.push(gather(c, ri, n));
+    return { schema: this.schema, columns, length: n };
+  }
+
+  /** Rows `li[0..n)` of `left` only (semi, anti), plus a mark column when given. */
+  leftRows(left: Batch, li: Int32Array, n: number, mark?: Vector): Batch {
+    const columns: Vector[] = [];
+    take(columns, left, li, n, false);
+    if (mark !== undefined) columns.push(mark);
+    return { schema: this.schema, columns, length: n };
+  }
+}
+
+function take(out: Vector[], b: Batch, idx: Int32Array, n: number, withNulls: boolean): void {
+  const first = n > 0 ? idx[0]! : 0;
+  if (n > 0 && first >= 0 && isRun(idx, n)) {
+    for (const c of b.columns) out.push(sliceVector(c, first, first + n));
+    return;
+  }
+  for (const c of b.columns) out.push(gather(c, idx, n, withNulls));
+}
+
+/** Whether idx[0..n) is first, first + 1, …, first + n − 1. */
+function isRun(idx: Int32Array, n: number): boolean {
+  const first = idx[0]!;
+  if (idx[n - 1] !== first + n - 1) return false;
+  for (let k = 1; k < n; k++) if (idx[k] !== first + k) return false;
+  return true;
+}
+
+/** The indices where `flags[i] === want`, over [0, n). */
+export function indicesWhere(flags: Uint8Array, n: number, want: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (flags[i] === want) count++;
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (flags[i] === want) out[k++] = i;
+  return out;
+}
