@@ -1,18 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { asSkeinError, SkeinError } from '../errors.ts';
 import { demoCommand } from './demo.ts';
+import { EXPLAIN_USAGE, explainCommand } from './explain.ts';
+import { QUERY_USAGE, queryCommand } from './query.ts';
+import { SLT_USAGE, sltCommand } from './slt.ts';
 import { TPCH_GENERATE_USAGE, tpchGenerateCommand } from './tpch-generate.ts';
 
 const USAGE = `usage: skein <command> [options]
 
 commands:
+  query           run SQL over Parquet/CSV files and print the rows
+  explain         print a query's plan
+  slt             run sqllogictest files
   tpch generate   write TPC-H data (dbgen-identical) as Parquet, CSV or .tbl
-  demo            generate TPC-H SF 0.1 into ./data if missing, then run the demo
+  demo            generate TPC-H SF 0.1 into ./data if missing, then run the 22 TPC-H queries
 
 options:
   --debug         show stack traces of errors
   --version       print the version
   -h, --help      this help; 'skein <command> --help' for a command's options
+
+${QUERY_USAGE}
+
+${EXPLAIN_USAGE}
+
+${SLT_USAGE}
 
 ${TPCH_GENERATE_USAGE}`;
 
@@ -41,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
         `unknown tpch command '${sub ?? ''}' (try 'skein tpch generate')`,
       );
     }
+    if (cmd === 'query') return await queryCommand(args.slice(1));
+    if (cmd === 'explain') return await explainCommand(args.slice(1));
+    if (cmd === 'slt') return await sltCommand(args.slice(1));
     if (cmd === 'demo') return await demoCommand(args.slice(1));
     throw new SkeinError('INVALID_ARGUMENT', `unknown command '${cmd}' (see 'skein --help')`);
   } catch (err) {

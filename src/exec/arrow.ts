@@ -367,6 +367,16 @@ function decimalFromArrow(
       }
       out[i] = hi * TWO_32 + (w[b]! >>> 0);
     }
+  } else if (stride === 2) {
+    // Decimal64: an int64 per value.
+    for (let i = 0; i < n; i++) {
+      const hi = w[2 * i + 1]!;
+      if (hi >= HI_LIMIT || hi < -HI_LIMIT) {
+        ok = false;
+        break;
+      }
+      out[i] = hi * TWO_32 + (w[2 * i]! >>> 0);
+    }
   } else ok = false;
   if (ok) return f64Vector(type, out, validity);
   return decimalSlow(words, n, stride, bitWidth, type, validity, what);

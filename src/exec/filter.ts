@@ -4,7 +4,8 @@
  * The predicate runs in selection form (`compilePredicate`): passing row indices, no boolean
  * vector. A batch where every row passes goes through untouched; otherwise the rows are gathered.
  * Small results of selective filters are coalesced until about half a batch, so downstream
- * operators do not pay per-batch costs for a handful of rows.
+ * operators do not pay per-batch costs for a handful of rows. With `keep`, only those input
+ * columns are passed on (in that order): columns read only for the predicate are never gathered.
  *
  * @example
  * const stream = filterStream(scan, call('<=', [column(10, DATE), dateLiteral('1998-09-02')]), ctx);
@@ -17,19 +18,28 @@ import { compilePredicate } from './expr/compile.ts';
 import { concatBatches, takeBatch } from './kernels/take.ts';
 import type { Batch } from './vector.ts';
 
-export function filterStream(input: BatchStream, predicate: PhysicalExpr, ctx: ExecContext): BatchStream {
-  const keep = compilePredicate(predicate, input.schema);
+export function filterStream(
+  input: BatchStream,
+  predicate: PhysicalExpr,
+  ctx: ExecContext,
+  keep?: readonly number[],
+): BatchStream {
+  const pass = compilePredicate(predicate, input.schema);
   const target = Math.max(1, ctx.batchSize >> 1);
+  const schema = keep === undefined ? input.schema : keep.map((i) => input.schema[i]!);
+  const needed = keep === undefined ? undefined : new Set(keep);
+  const project = (b: Batch): Batch =>
+    keep === undefined ? b : { schema, length: b.length, columns: keep.map((i) => b.columns[i]!) };
   return {
-    schema: input.schema,
+    schema,
     async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
       let pending: Batch[] = [];
       let pendingRows = 0;
       for await (const batch of input) {
         checkCancelled(ctx);
-        const sel = keep(batch);
+        const sel = pass(batch);
         if (sel.length === 0) continue;
-        const out = sel.length === batch.length ? batch : takeBatch(batch, sel, sel.length);
+        const out = project(sel.length === batch.length ? batch : takeBatch(batch, sel, sel.length, needed));
         if (out.length >= target) {
           // A large result goes out as it is; small ones gathered so far go first, to keep order.
           if (pendingRows > 0) {

@@ -25,10 +25,23 @@
  *   const batches = await file.readRowGroup(i, ['l_quantity', 'l_shipdate']);
  * }
  */
-import { makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { readParquet, readSchema } from 'parquet-wasm';
+import {
+  type DataType,
+  Decimal,
+  Field,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Type,
+  tableFromIPC,
+  tableToIPC,
+} from 'apache-arrow';
+import { readParquet, readSchema, wasmMemory } from 'parquet-wasm';
 import { SkeinError } from '../errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import { readFfiStream, UnsupportedFfi } from './arrow-ffi.ts';
 import {
   decodeParquetFooterThrift,
   type ParquetColumnStatistics,
@@ -46,6 +59,13 @@ export interface ParquetOpenOptions {
 
 /** Bytes read from the end of a file on open; most footers fit, and small files entirely. */
 const TAIL_BYTES = 64 << 10;
+/**
+ * Readers of recently opened files, by location and size (least recently used first). A reader
+ * holds only the footer and the file's last bytes; reading row groups does not change it.
+ */
+const OPENED = new Map<string, { store: BlobStore; reader: ParquetReader }>();
+const OPENED_MAX = 256;
+
 /** Column chunks closer than this are fetched with one GET, gap included. */
 const COALESCE_GAP = 1 << 20;
 
@@ -95,6 +115,28 @@ export class ParquetReader {
    * (or is truncated) an INVALID_ARGUMENT one; both name the file. Storage errors pass through.
    */
   static async open(store: BlobStore, key: string, options: ParquetOpenOptions = {}): Promise<ParquetReader> {
+    // A file opened before with the size its listing gives now: its footer is reused (a query over a
+    // table opens each of its files; a session runs many queries over the same tables).
+    const cacheKey = options.size === undefined ? undefined : `${store.describe(key)}\u0000${options.size}`;
+    const cached = cacheKey === undefined ? undefined : OPENED.get(cacheKey);
+    if (cached !== undefined && cached.store === store) {
+      OPENED.delete(cacheKey!);
+      OPENED.set(cacheKey!, cached);
+      return cached.reader;
+    }
+    const reader = await ParquetReader.openUncached(store, key, options);
+    if (cacheKey !== undefined) {
+      OPENED.set(cacheKey, { store, reader });
+      if (OPENED.size > OPENED_MAX) OPENED.delete(OPENED.keys().next().value!);
+    }
+    return reader;
+  }
+
+  private static async openUncached(
+    store: BlobStore,
+    key: string,
+    options: ParquetOpenOptions,
+  ): Promise<ParquetReader> {
     const { name, size, footer, thrift, tailStart, tail } = await fetchParquetFooter(store, key, options);
     let schema: Schema;
     try {
@@ -132,6 +174,51 @@ export class ParquetReader {
    * none when the row group is empty.
    */
   async readRowGroup(index: number, columns?: readonly string[]): Promise<RecordBatch[]> {
+    const subset = await this.rowGroupSubset(index, columns);
+    if (subset.kind === 'empty') return subset.batches;
+    return this.decodeIpc(subset.bytes, subset.rows, subset.order, index);
+  }
+
+  /**
+   * Like `readRowGroup`, but hands each batch to `consume` while it still points into the
+   * decoder's memory (no IPC copy: see `arrow-ffi.ts`) and returns what `consume` made of it. The
+   * batch must not be kept: convert it (e.g. `batchFromArrow`, which copies what it shares).
+   */
+  async readRowGroupWith<T>(
+    index: number,
+    columns: readonly string[] | undefined,
+    consume: (batch: RecordBatch) => T,
+  ): Promise<T[]> {
+    const subset = await this.rowGroupSubset(index, columns, true);
+    if (subset.kind === 'empty') return subset.batches.map(consume);
+    const { bytes, rows, order } = subset;
+    let table: ReturnType<typeof readParquet>;
+    try {
+      table = readParquet(bytes, { batchSize: rows });
+    } catch (err) {
+      throw corrupt(this.name, `row group ${index} cannot be read (${message(err)})`, err);
+    }
+    const stream = table.intoFFI();
+    try {
+      const pick = (b: RecordBatch) => consume(order === null ? b : b.selectAt(order));
+      return readFfiStream(stream, wasmMemory(), pick);
+    } catch (err) {
+      if (!(err instanceof UnsupportedFfi)) throw err;
+    } finally {
+      stream.free();
+    }
+    return this.decodeIpc(bytes, rows, order, index).map(consume);
+  }
+
+  /** The Parquet bytes of one row group's wanted columns, and how to reorder them as asked. */
+  private async rowGroupSubset(
+    index: number,
+    columns?: readonly string[],
+    decimal64 = false,
+  ): Promise<
+    | { kind: 'empty'; batches: RecordBatch[] }
+    | { kind: 'subset'; bytes: Uint8Array; rows: number; order: number[] | null }
+  > {
     const rg = this.rowGroup(index);
     const wanted = (columns ?? this.footer.fields.map((f) => f.name)).map((c) => {
       const i = this.fieldIndex.get(c);
@@ -141,8 +228,8 @@ export class ParquetReader {
     if (new Set(wanted).size !== wanted.length) {
       throw new SkeinError('INTERNAL', `columns asked twice from ${this.name}: ${columns?.join(', ')}`);
     }
-    if (rg.numRows === 0) return [];
-    if (wanted.length === 0) return [noColumns(rg.numRows)];
+    if (rg.numRows === 0) return { kind: 'empty', batches: [] };
+    if (wanted.length === 0) return { kind: 'empty', batches: [noColumns(rg.numRows)] };
 
     const fields = [...wanted].sort((a, b) => a - b);
     const leaves = fields.flatMap((f) => {
@@ -150,21 +237,29 @@ export class ParquetReader {
       return Array.from({ length: field.leafCount }, (_, i) => field.firstLeaf + i);
     });
     const chunks = await this.fetchChunks(rg, leaves);
-    const subset = parquetSubset(this.thrift, this.footer, index, fields, (leaf) => chunks.get(leaf)!, {
-      ...(this.hasArrowSchema && fields.length < this.footer.fields.length
-        ? { arrowSchema: arrowSchemaMetadata(this.schema, fields) }
-        : {}),
+    // Narrow decimals decode as Decimal64 when asked: half the bytes of Decimal128, and a cheap
+    // conversion to Skein's 64-bit decimals.
+    const narrowed = decimal64 && fields.some((f) => isNarrowDecimal(this.schema.fields[f]!.type));
+    const bytes = parquetSubset(this.thrift, this.footer, index, fields, (leaf) => chunks.get(leaf)!, {
+      ...(narrowed
+        ? { arrowSchema: arrowSchemaMetadata(this.schema, fields, true) }
+        : this.hasArrowSchema && fields.length < this.footer.fields.length
+          ? { arrowSchema: arrowSchemaMetadata(this.schema, fields) }
+          : {}),
     });
+    // Columns come in file order; give them in the order asked for.
+    const order = wanted.map((f) => fields.indexOf(f));
+    return { kind: 'subset', bytes, rows: rg.numRows, order: order.every((o, i) => o === i) ? null : order };
+  }
+
+  private decodeIpc(bytes: Uint8Array, rows: number, order: number[] | null, index: number): RecordBatch[] {
     let batches: RecordBatch[];
     try {
-      batches = tableFromIPC(readParquet(subset, { batchSize: rg.numRows }).intoIPCStream()).batches;
+      batches = tableFromIPC(readParquet(bytes, { batchSize: rows }).intoIPCStream()).batches;
     } catch (err) {
       throw corrupt(this.name, `row group ${index} cannot be read (${message(err)})`, err);
     }
-    // Columns come in file order; give them in the order asked for.
-    const order = wanted.map((f) => fields.indexOf(f));
-    if (order.every((o, i) => o === i)) return batches;
-    return batches.map((b) => b.selectAt(order));
+    return order === null ? batches : batches.map((b) => b.selectAt(order));
   }
 
   /** Fetches the chunks of `leaves` in a row group: from the cached tail, or coalesced ranged GETs. */
@@ -278,8 +373,24 @@ export async function fetchParquetFooter(
  * The `ARROW:schema` metadata value for some fields of `schema`: base64 of an Arrow IPC schema
  * message, as arrow-rs writes it, so a projection keeps the Arrow types the whole file has.
  */
-function arrowSchemaMetadata(schema: Schema, fields: readonly number[]): string {
-  const ipc = tableToIPC(new Table(schema.selectAt(fields as number[])), 'stream');
+function arrowSchemaMetadata(schema: Schema, fields: readonly number[], decimal64 = false): string {
+  let selected = schema.selectAt(fields as number[]);
+  if (decimal64) {
+    selected = new Schema(
+      selected.fields.map((f) =>
+        isNarrowDecimal(f.type)
+          ? new Field(
+              f.name,
+              new Decimal((f.type as Decimal).scale, (f.type as Decimal).precision, 64),
+              f.nullable,
+              f.metadata,
+            )
+          : f,
+      ),
+      selected.metadata,
+    );
+  }
+  const ipc = tableToIPC(new Table(selected), 'stream');
   return Buffer.from(ipc.subarray(0, ipc.length - 8)).toString('base64'); // without end-of-stream
 }
 
@@ -292,6 +403,11 @@ async function readExactly(store: BlobStore, key: string, name: string, offset: 
     );
   }
   return bytes;
+}
+
+/** A Decimal128 of at most 18 digits: it fits Decimal64. */
+function isNarrowDecimal(t: DataType): boolean {
+  return t.typeId === Type.Decimal && (t as Decimal).bitWidth === 128 && (t as Decimal).precision <= 18;
 }
 
 function noColumns(numRows: number): RecordBatch {

@@ -5,7 +5,7 @@
  * 1. `simplify-expressions`, `distinct-to-aggregate`
  * 2. `decorrelate-subqueries`
  * 3. ↻ `simplify-expressions`, `eliminate-outer-joins`, `push-down-filters`
- * 4. `push-down-semi-joins`, `reorder-joins`, `push-down-filters`
+ * 4. `push-down-semi-joins`, `reorder-joins`, `reduce-aggregate-input`, `push-down-filters`
  * 5. ↻ `push-down-limit`, `prune-columns`, `merge-projections`
  *
  * @example
@@ -24,6 +24,7 @@ import { pruneColumns } from './prune-columns.ts';
 import { pushDownFilters } from './push-down-filters.ts';
 import { pushDownLimit } from './push-down-limit.ts';
 import { pushDownSemiJoins } from './push-down-semi-joins.ts';
+import { reduceAggregateInput } from './reduce-aggregate-input.ts';
 import { reorderJoins } from './reorder-joins.ts';
 import type { OptimizerRule, RuleContext } from './rule.ts';
 import { simplifyExpressions } from './simplify-expressions.ts';
@@ -57,7 +58,7 @@ export const PHASES: readonly Phase[] = [
   { rules: [simplifyExpressions, distinctToAggregate], rounds: 1 },
   { rules: [decorrelateSubqueries], rounds: 1 },
   { rules: [simplifyExpressions, eliminateOuterJoins, pushDownFilters], rounds: 4 },
-  { rules: [pushDownSemiJoins, reorderJoins, pushDownFilters], rounds: 1 },
+  { rules: [pushDownSemiJoins, reorderJoins, reduceAggregateInput, pushDownFilters], rounds: 1 },
   { rules: [pushDownLimit, pruneColumns, mergeProjections], rounds: 3 },
 ];
 

@@ -524,7 +524,9 @@ export type BinaryOp =
   | '-'
   | '*'
   | '/'
-  | '%';
+  | '%'
+  /** Integer division (DuckDB's `//`). */
+  | '//';
 
 export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 

@@ -20,7 +20,7 @@ export interface Token {
   readonly column: number;
 }
 
-const TWO_CHAR_OPS = new Set(['<=', '>=', '<>', '!=', '||', '::']);
+const TWO_CHAR_OPS = new Set(['<=', '>=', '<>', '!=', '||', '::', '//']);
 const ONE_CHAR_OPS = new Set(['(', ')', ',', '.', ';', '*', '+', '-', '/', '%', '=', '<', '>']);
 
 function isDigit(c: number): boolean {

@@ -961,6 +961,7 @@ class Parser {
             continue;
           case '*':
           case '/':
+          case '//':
           case '%':
             prec = PREC.MULTIPLY;
             break;

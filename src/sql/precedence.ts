@@ -36,6 +36,7 @@ export const BINARY_PREC: Readonly<Record<BinaryOp, number>> = {
   '*': PREC.MULTIPLY,
   '/': PREC.MULTIPLY,
   '%': PREC.MULTIPLY,
+  '//': PREC.MULTIPLY,
 };
 
 /** How tightly an expression's outermost operator binds; literals, names and calls are PRIMARY. */

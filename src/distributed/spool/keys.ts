@@ -56,15 +56,19 @@ export function spoolAttemptPrefix(a: TaskAttemptId): string {
 
 /**
  * The key of an attempt's spool object number `part` (0 unless the writer's memory bound made it
- * roll over to further objects).
+ * roll over to further objects). A `nonce` (hex) tells apart the objects of two runs of one
+ * attempt — a function invocation delivered twice — so that neither can delete the other's.
  */
-export function spoolObjectKey(a: TaskAttemptId, part: number): string {
-  return `${spoolAttemptPrefix(a)}part-${part}.arrows`;
+export function spoolObjectKey(a: TaskAttemptId, part: number, nonce?: string): string {
+  if (nonce !== undefined && !/^[0-9a-f]{1,32}$/.test(nonce)) {
+    throw new SkeinError('INVALID_ARGUMENT', `spool key nonce must be 1–32 hex digits, got '${nonce}'`);
+  }
+  return `${spoolAttemptPrefix(a)}part-${part}${nonce === undefined ? '' : `-${nonce}`}.arrows`;
 }
 
 /** The attempt and part a spool key names, or undefined when it is not a spool key. */
 export function parseSpoolKey(key: string): (TaskAttemptId & { part: number }) | undefined {
-  const m = /^spool\/([0-9a-f]+)\/([^/]+)\/(\d+)\/(\d+)\/(\d+)\/part-(\d+)\.arrows$/.exec(key);
+  const m = /^spool\/([0-9a-f]+)\/([^/]+)\/(\d+)\/(\d+)\/(\d+)\/part-(\d+)(?:-[0-9a-f]+)?\.arrows$/.exec(key);
   if (!m) return undefined;
   const a = { queryId: m[2]!, stage: Number(m[3]), task: Number(m[4]), attempt: Number(m[5]) };
   if (spoolHashPrefix(a) !== m[1]) return undefined;

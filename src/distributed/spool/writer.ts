@@ -25,6 +25,8 @@ export interface SpoolWriterOptions {
   targetBatchBytes?: number;
   /** …and up to this many rows. Default 65,536. */
   maxBatchRows?: number;
+  /** Hex digits in the object keys, telling apart two runs of one attempt (see `spoolObjectKey`). */
+  nonce?: string;
 }
 
 const DEFAULTS = {
@@ -65,6 +67,7 @@ export class SpoolWriter {
   private readonly memoryLimitBytes: number;
   private readonly targetBatchBytes: number;
   private readonly maxBatchRows: number;
+  private readonly nonce: string | undefined;
   private readonly schemaMessage: Uint8Array;
   private readonly mergeable: boolean;
   private buckets: RowRange[][];
@@ -91,6 +94,7 @@ export class SpoolWriter {
     this.memoryLimitBytes = options.memoryLimitBytes ?? DEFAULTS.memoryLimitBytes;
     this.targetBatchBytes = options.targetBatchBytes ?? DEFAULTS.targetBatchBytes;
     this.maxBatchRows = options.maxBatchRows ?? DEFAULTS.maxBatchRows;
+    this.nonce = options.nonce;
     this.schemaMessage = encodeSchemaMessage(options.schema);
     this.mergeable = canConcat(options.schema);
     this.buckets = emptyBuckets(B);
@@ -214,7 +218,7 @@ export class SpoolWriter {
 
   /** Writes the buffered buckets as the attempt's next object, then empties the buffers. */
   private async writeObject(): Promise<void> {
-    const key = spoolObjectKey(this.attempt, this.objects.length);
+    const key = spoolObjectKey(this.attempt, this.objects.length, this.nonce);
     const B = this.bucketCount;
     const offsets = new Array<number>(B + 1);
     offsets[0] = 0;

@@ -48,13 +48,25 @@ export interface HashJoinConfig {
   readonly markName?: string;
   /** mark join: `IN` semantics (NULL rather than false when NULL keys are involved). */
   readonly markNullAware?: boolean;
+  /**
+   * The columns to emit, as indices into the full output (left columns, then right columns or the
+   * mark); all when absent. Columns a plan no longer needs (join keys, mostly) are then never
+   * gathered.
+   */
+  readonly projection?: readonly number[];
+  /**
+   * The columns (of the left columns followed by the right ones) the residual condition reads;
+   * with a projection, only these and the projected ones are gathered for key-matching pairs.
+   */
+  readonly residualColumns?: readonly number[];
 }
 
 const OPERATOR = 'HashJoin';
 
 /** The schema a HashJoin emits. */
 export function hashJoinSchema(left: Schema, right: Schema, config: HashJoinConfig): Schema {
-  return joinOutputSchema(left, right, config.joinType, config.markName);
+  const full = joinOutputSchema(left, right, config.joinType, config.markName);
+  return config.projection === undefined ? full : config.projection.map((i) => full[i]!);
 }
 
 /**
@@ -89,6 +101,9 @@ function validate(
     if (left[c] === undefined) throw fail(`left key column ${c} does not exist`);
   for (const c of config.rightKeys)
     if (right[c] === undefined) throw fail(`right key column ${c} does not exist`);
+  const width = joinOutputSchema(left, right, config.joinType, config.markName).length;
+  for (const c of config.projection ?? [])
+    if (!Number.isInteger(c) || c < 0 || c >= width) throw fail(`projected column ${c} does not exist`);
   if (config.joinType === 'null_aware_anti' && (config.leftKeys.length !== 1 || residual !== undefined))
     throw new SkeinError(
       'NOT_IMPLEMENTED',
@@ -111,11 +126,22 @@ async function* run(
   const buildKeys = buildLeft ? config.leftKeys : config.rightKeys;
   const probeKeys = buildLeft ? config.rightKeys : config.leftKeys;
   const leftWidth = leftIn.schema.length;
-  const out = new PairAssembler(schema, leftWidth);
+  const out = new PairAssembler(schema, leftWidth, config.projection);
   const cond =
     residual === undefined
       ? null
-      : new PairAssembler(conditionSchema(leftIn.schema, rightIn.schema), leftWidth);
+      : new PairAssembler(
+          conditionSchema(leftIn.schema, rightIn.schema),
+          leftWidth,
+          undefined,
+          config.projection !== undefined &&
+            config.residualColumns !== undefined &&
+            leftOnly(config.joinType) === false
+            ? new Set([...config.residualColumns, ...config.projection])
+            : config.residualColumns !== undefined && leftOnly(config.joinType)
+              ? new Set(config.residualColumns)
+              : undefined,
+        );
   const cap = ctx.batchSize;
   const reservation = ctx.memory.reserve(OPERATOR);
   try {
@@ -197,7 +223,7 @@ async function* run(
         if (probeMatched !== null) for (let k = 0; k < m; k++) probeMatched[pIdx[k]!] = 1;
         if (buildMatched !== null) for (let k = 0; k < m; k++) buildMatched[bIdx[k]!] = 1;
         if (pairsOut) {
-          if (combined !== null) yield { schema, columns: combined.columns, length: m };
+          if (combined !== null) yield out.select(combined);
           else
             yield buildLeft
               ? out.pairs(build, bIdx, pb, pIdx, m, false, false)

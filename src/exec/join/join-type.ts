@@ -7,7 +7,7 @@
  */
 import { BOOLEAN, type Field, type Schema } from '../../types/data-type.ts';
 import { gather } from '../gather.ts';
-import type { Batch, Vector } from '../vector.ts';
+import { type Batch, nullVector, type Vector } from '../vector.ts';
 import { allNullVector, sliceVector } from '../vector-ops.ts';
 
 /**
@@ -60,12 +60,27 @@ export function truthMask(v: Vector, n: number): Uint8Array {
   return mask;
 }
 
-/** Builds output batches of `schema` from row pairs of the left and right inputs. */
+/**
+ * Builds output batches of `schema` from row pairs of the left and right inputs. With a
+ * `projection` (indices into the full output: left columns, then right columns or the mark), only
+ * those columns are gathered, in that order — the rest of a joined row is never built.
+ */
 export class PairAssembler {
+  /** Output position → input column (left: 0…leftWidth-1; right or mark: from leftWidth). */
+  private readonly picks: readonly number[] | null;
+
+  /** Full-width mode: the columns to gather; the others are placeholders (never read). */
+  private readonly needed: ReadonlySet<number> | null;
+
   constructor(
     private readonly schema: Schema,
     private readonly leftWidth: number,
-  ) {}
+    projection?: readonly number[],
+    needed?: ReadonlySet<number>,
+  ) {
+    this.picks = projection ?? null;
+    this.needed = needed ?? null;
+  }
 
   /** Rows `li[k]` of `left` beside rows `ri[k]` of `right`; an index of -1 gives NULLs. */
   pairs(
@@ -78,33 +93,76 @@ export class PairAssembler {
     rightNulls: boolean,
   ): Batch {
     const columns: Vector[] = [];
-    take(columns, left, li, n, leftNulls);
-    take(columns, right, ri, n, rightNulls);
+    const lw = this.leftWidth;
+    if (this.picks === null && this.needed === null) {
+      take(columns, left, li, n, leftNulls);
+      take(columns, right, ri, n, rightNulls);
+    } else if (this.picks === null) {
+      const need = this.needed!;
+      const l = picker(li, n, leftNulls);
+      const r = picker(ri, n, rightNulls);
+      left.columns.forEach((c, j) => {
+        columns.push(need.has(j) ? l(c) : nullVector(c.type, n));
+      });
+      right.columns.forEach((c, j) => {
+        columns.push(need.has(lw + j) ? r(c) : nullVector(c.type, n));
+      });
+    } else {
+      const l = picker(li, n, leftNulls);
+      const r = picker(ri, n, rightNulls);
+      for (const j of this.picks) columns.push(j < lw ? l(left.columns[j]!) : r(right.columns[j - lw]!));
+    }
     return { schema: this.schema, columns, length: n };
   }
 
   /** Rows `li[0..n)` of `left` with the right side all NULL. */
   leftPadded(left: Batch, li: Int32Array, n: number): Batch {
-    const columns: Vector[] = left.columns.map((c) => gather(c, li, n));
-    for (let c = this.leftWidth; c < this.schema.length; c++)
-      columns.push(allNullVector(this.schema[c]!.type, n));
+    const lw = this.leftWidth;
+    const columns: Vector[] =
+      this.picks === null
+        ? [
+            ...left.columns.map((c) => gather(c, li, n)),
+            ...this.schema.slice(lw).map((f) => allNullVector(f.type, n)),
+          ]
+        : this.picks.map((j, k) =>
+            j < lw ? gather(left.columns[j]!, li, n) : allNullVector(this.schema[k]!.type, n),
+          );
     return { schema: this.schema, columns, length: n };
   }
 
   /** Rows `ri[0..n)` of `right` with the left side all NULL. */
   rightPadded(right: Batch, ri: Int32Array, n: number): Batch {
-    const columns: Vector[] = [];
-    for (let c = 0; c < this.leftWidth; c++) columns.push(allNullVector(this.schema[c]!.type, n));
-    for (const c of right.columns) columns.push(gather(c, ri, n));
+    const lw = this.leftWidth;
+    const columns: Vector[] =
+      this.picks === null
+        ? [
+            ...this.schema.slice(0, lw).map((f) => allNullVector(f.type, n)),
+            ...right.columns.map((c) => gather(c, ri, n)),
+          ]
+        : this.picks.map((j, k) =>
+            j < lw ? allNullVector(this.schema[k]!.type, n) : gather(right.columns[j - lw]!, ri, n),
+          );
     return { schema: this.schema, columns, length: n };
   }
 
   /** Rows `li[0..n)` of `left` only (semi, anti), plus a mark column when given. */
   leftRows(left: Batch, li: Int32Array, n: number, mark?: Vector): Batch {
     const columns: Vector[] = [];
-    take(columns, left, li, n, false);
-    if (mark !== undefined) columns.push(mark);
+    if (this.picks === null) {
+      take(columns, left, li, n, false);
+      if (mark !== undefined) columns.push(mark);
+    } else {
+      const lw = this.leftWidth;
+      const l = picker(li, n, false);
+      for (const j of this.picks) columns.push(j < lw ? l(left.columns[j]!) : mark!);
+    }
     return { schema: this.schema, columns, length: n };
+  }
+
+  /** The projected columns of a full-width joined batch (left columns then right columns). */
+  select(full: Batch): Batch {
+    if (this.picks === null) return { schema: this.schema, columns: full.columns, length: full.length };
+    return { schema: this.schema, columns: this.picks.map((j) => full.columns[j]!), length: full.length };
   }
 }
 
@@ -115,6 +173,13 @@ function take(out: Vector[], b: Batch, idx: Int32Array, n: number, withNulls: bo
     return;
   }
   for (const c of b.columns) out.push(gather(c, idx, n, withNulls));
+}
+
+/** Gathers rows `idx[0..n)` of one column at a time (a zero-copy slice when they are a run). */
+function picker(idx: Int32Array, n: number, withNulls: boolean): (c: Vector) => Vector {
+  const first = n > 0 ? idx[0]! : 0;
+  if (n > 0 && first >= 0 && isRun(idx, n)) return (c) => sliceVector(c, first, first + n);
+  return (c) => gather(c, idx, n, withNulls);
 }
 
 /** Whether idx[0..n) is first, first + 1, …, first + n − 1. */

@@ -18,7 +18,6 @@
  * }, ctx);
  * for await (const batch of scan) …
  */
-import type { RecordBatch } from 'apache-arrow';
 import { SkeinError } from '../../errors.ts';
 import type { ParquetColumnStatistics, ParquetStatValue } from '../../formats/parquet-footer.ts';
 import { ParquetReader } from '../../formats/parquet-reader.ts';
@@ -41,6 +40,13 @@ export interface ParquetSplit {
   readonly size?: number;
   /** Row groups to read (all when absent). */
   readonly rowGroups?: readonly number[];
+  /**
+   * Only rows [start, end) of the split's one row group (`rowGroups` must name exactly one): how a
+   * row group larger than the split size is shared by several tasks. Each of them decodes the
+   * whole row group and keeps its rows, so this costs decoding work; use it only below row-group
+   * granularity.
+   */
+  readonly rows?: { readonly start: number; readonly end: number };
 }
 
 export interface ParquetScanOptions {
@@ -138,14 +144,18 @@ export function parquetScan(
           const pruner =
             options.filter === undefined ? undefined : makePruner(options.filter, out, file, columns);
           const groups = split.rowGroups ?? file.rowGroups.map((_, i) => i);
+          if (split.rows !== undefined && groups.length !== 1) {
+            throw new SkeinError('INTERNAL', `a row range of ${file.name} must name exactly one row group`);
+          }
           const wanted = groups.filter((g) => {
             const skip = pruner?.(g) ?? false;
             if (skip) metrics.rowGroupsPruned++;
             return !skip;
           });
-          const read = (g: number): Promise<RecordBatch[]> => {
+          const read = (g: number): Promise<Batch[]> => {
             reservation.grow(rowGroupBytes(file, g, columns));
-            const p = file.readRowGroup(g, columns);
+            // Converted while the decoder's buffers are still valid (no IPC copy).
+            const p = file.readRowGroupWith(g, columns, (rb) => batchFromArrow(rb, fileTypes));
             // A prefetch the consumer never awaits (it stopped early) must not be an unhandled rejection.
             p.catch(() => undefined);
             return p;
@@ -156,8 +166,18 @@ export function parquetScan(
             const batches = await next!;
             next = k + 1 < wanted.length && options.prefetch !== false ? read(wanted[k + 1]!) : undefined;
             metrics.rowGroupsRead++;
-            for (const rb of batches) {
-              const b = conform(batchFromArrow(rb, fileTypes), out, file.name);
+            let at = 0;
+            for (let converted of batches) {
+              if (split.rows !== undefined) {
+                // Keep only the split's rows of the row group.
+                const n = converted.length;
+                const lo = Math.max(0, split.rows.start - at);
+                const hi = Math.min(n, split.rows.end - at);
+                at += n;
+                if (hi <= lo) continue;
+                if (lo > 0 || hi < n) converted = sliceBatch(converted, lo, hi);
+              }
+              const b = conform(converted, out, file.name);
               metrics.rowsRead += b.length;
               for (let s = 0; s < b.length; s += ctx.batchSize)
                 yield sliceBatch(b, s, Math.min(b.length, s + ctx.batchSize));

@@ -172,3 +172,11 @@ export function resolveWindowFunction(name: string, args: readonly DataType[]): 
       return resolveAggregate(name, args);
   }
 }
+
+/** Aggregate function names a user may write (for "did you mean" hints). */
+export const AGGREGATE_NAMES: readonly string[] = [...AGGREGATES, ...Object.keys(ALIASES)].filter(
+  (n) => n !== 'count_star',
+);
+
+/** Window-only function names (for "did you mean" hints). */
+export const WINDOW_NAMES: readonly string[] = [...WINDOW_ONLY];

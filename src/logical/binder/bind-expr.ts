@@ -1,3 +1,4 @@
+import { didYouMean } from '../../catalog/nearest.ts';
 import type * as ast from '../../sql/ast.ts';
 import { printExpr } from '../../sql/print.ts';
 import {
@@ -12,7 +13,13 @@ import {
   typeToString,
   VARCHAR,
 } from '../../types/data-type.ts';
-import { type ArgLiteral, canCast, commonType, resolveFunction } from '../../types/functions.ts';
+import {
+  type ArgLiteral,
+  canCast,
+  commonType,
+  functionNames,
+  resolveFunction,
+} from '../../types/functions.ts';
 import {
   and,
   call,
@@ -41,11 +48,13 @@ import { sortKey } from '../nodes/sort.ts';
 import type { FrameBound, WindowFrame } from '../nodes/window.ts';
 import { outputColumns, type SortKey } from '../plan.ts';
 import {
+  AGGREGATE_NAMES,
   canonicalAggregateName,
   isAggregateFunction,
   isWindowOnlyFunction,
   resolveAggregate,
   resolveWindowFunction,
+  WINDOW_NAMES,
 } from './aggregate-functions.ts';
 import { bindSubquery } from './bind-query.ts';
 import type { ExprContext } from './context.ts';
@@ -433,6 +442,11 @@ function bindFunction(ctx: ExprContext, e: ast.FunctionCall): Expr {
   if (isAggregateFunction(name) || (name === 'count' && e.star)) return bindAggregateCall(ctx, e, name);
   if (isWindowOnlyFunction(name))
     throw bindError('PLAN', `window function ${name}() needs an OVER clause`, e.pos);
+  if (!functionNames().includes(name)) {
+    // Unknown everywhere: name the nearest scalar, aggregate and window functions.
+    const all = [...functionNames().filter((n) => /^[a-z]/.test(n)), ...AGGREGATE_NAMES, ...WINDOW_NAMES];
+    throw bindError('PLAN', `unknown function '${name}'`, e.pos, didYouMean(name, all));
+  }
   if (e.distinct || e.filter || e.orderBy.length > 0 || e.star) {
     throw bindError(
       'PLAN',
@@ -504,6 +518,14 @@ function bindWindowCall(ctx: ExprContext, e: ast.FunctionCall, name: string): Ex
   const win = ctx.windows;
   if (!win) throw bindError('PLAN', `window functions are not allowed in ${ctx.clause}`, e.pos);
   if (win.nested) throw bindError('PLAN', 'window function calls cannot be nested', e.pos);
+  if (!isAggregateFunction(name) && !isWindowOnlyFunction(name) && !(name === 'count' && e.star)) {
+    throw bindError(
+      'PLAN',
+      `unknown window function '${name}'`,
+      e.pos,
+      didYouMean(name, [...AGGREGATE_NAMES, ...WINDOW_NAMES]),
+    );
+  }
   const spec = resolveWindowSpec(ctx, e.over!);
   win.nested = true;
   try {

@@ -17,6 +17,7 @@ import { typesEqual, typeToString } from '../../types/data-type.ts';
 import { canCast } from '../../types/functions.ts';
 import { col, type Expr, lit } from '../expr.ts';
 import { project } from '../nodes/project.ts';
+import { type ValuesNode, values } from '../nodes/values.ts';
 import { type LogicalPlan, outputColumns } from '../plan.ts';
 import type { StatementPlan } from '../statement.ts';
 import { bindExpr, coerce } from './bind-expr.ts';
@@ -232,7 +233,8 @@ function bindInsert(stmt: ast.Insert, catalog: Catalog): StatementPlan {
     );
   }
   const state = newBinderState(catalog);
-  const source = bindQuery(state, stmt.source, null, null);
+  let source = bindQuery(state, stmt.source, null, null);
+  if (source.kind === 'values') source = retypeNullValues(source, stmt, entry.schema);
   const srcCols = outputColumns(source);
   const targets =
     stmt.columns.length > 0
@@ -279,4 +281,26 @@ function bindInsert(stmt: ast.Insert, catalog: Catalog): StatementPlan {
     return { id: state.ids.fresh(), name: f.name, expr: e };
   });
   return { kind: 'insert', table: entry.name, plan: project(source, items) };
+}
+
+/**
+ * `INSERT … VALUES (…, NULL, …)`: a VALUES column of nothing but NULLs takes the target column's
+ * type (as in DuckDB), rather than the INTEGER a lone NULL gets elsewhere.
+ */
+function retypeNullValues(source: ValuesNode, stmt: ast.Insert, schema: readonly Field[]): ValuesNode {
+  const target = (k: number): Field | undefined => {
+    if (stmt.columns.length === 0) return schema[k];
+    const name = stmt.columns[k]?.value.toLowerCase();
+    return schema.find((f) => f.name.toLowerCase() === name);
+  };
+  const allNull = source.columns.map(
+    (_, k) =>
+      target(k) !== undefined &&
+      source.rows.every((r) => r[k]!.kind === 'literal' && (r[k] as { value: unknown }).value === null),
+  );
+  if (!allNull.some(Boolean)) return source;
+  return values(
+    source.columns.map((c, k) => (allNull[k] ? { ...c, type: target(k)!.type } : c)),
+    source.rows.map((r) => r.map((e, k) => (allNull[k] ? lit(null, target(k)!.type) : e))),
+  );
 }

@@ -1,0 +1,112 @@
+/**
+ * A distributed plan: the physical plan cut at exchanges into stages (DESIGN §3.2), as plain JSON.
+ *
+ * Each stage is a plan fragment whose leaves are table scans or `exchange_source` nodes reading
+ * other stages; each of its N tasks runs the fragment on its share of the input and writes the
+ * fragment's rows to the spool, laid out for the stage's consumer:
+ *
+ * ```
+ *   stage 3 (1 task)            Sort ─ ExchangeSource gather ← 2          output: result
+ *        ▲ gather
+ *   stage 2 (N tasks)           HashAggregate final ─ ExchangeSource hash ← 1   output: gather
+ *        ▲ hash(keys) × B buckets
+ *   stage 1 (M tasks)           HashAggregate partial ─ … ─ ParquetScan    output: hash(keys)
+ * ```
+ *
+ * - **distribution** says how a stage's tasks share its work: `source` (table splits), `hash`
+ *   (bucket ranges of its hash inputs — every hash input of a stage is bucketed alike, so equal
+ *   keys meet in one task), or `single` (one task).
+ * - **output** says how the stage's rows are laid out for its consumer: `hash` (B buckets by the
+ *   hash of key columns; the consumer's tasks read contiguous bucket ranges), `broadcast` (every
+ *   consumer task reads everything), `gather` (the single consumer task reads everything), or
+ *   `result` (the coordinator reads everything: the query's rows).
+ * - **decisions** record each choice the planner made and its inputs (broadcast or partitioned
+ *   join, by estimated sizes), so EXPLAIN and the statistics can show it and a later, adaptive
+ *   policy can replace it.
+ *
+ * Task counts and bucket counts are not part of the graph: a stage's task count is decided when it
+ * starts (`decideTaskCount`), from its splits or its producers' committed output.
+ */
+import { SkeinError } from '../errors.ts';
+import type { JoinType } from '../exec/join/join-type.ts';
+import type { PhysicalPlan } from '../physical/plan.ts';
+
+export type ExchangeKind = 'hash' | 'broadcast' | 'gather';
+
+export type StageDistribution = 'source' | 'hash' | 'single';
+
+export type StageOutput =
+  | { readonly kind: 'hash'; readonly keys: readonly number[] }
+  | { readonly kind: 'broadcast' }
+  | { readonly kind: 'gather' }
+  | { readonly kind: 'result' };
+
+/** One exchange a stage reads. */
+export interface StageInput {
+  readonly stage: number;
+  readonly exchange: ExchangeKind;
+}
+
+export interface Stage {
+  /** 1, 2, …: producers have smaller ids than their consumers; the root has the largest. */
+  readonly id: number;
+  readonly fragment: PhysicalPlan;
+  readonly distribution: StageDistribution;
+  readonly inputs: readonly StageInput[];
+  readonly output: StageOutput;
+  /** The stage that reads this one's output; null for the root (the coordinator reads it). */
+  readonly consumer: number | null;
+  /** Node ids of the fragment's table scans whose splits the tasks share (source stages). */
+  readonly scans: readonly number[];
+  /**
+   * Node ids of scans every task reads whole: small build sides of broadcast joins computed in
+   * each task rather than in a stage of their own.
+   */
+  readonly replicatedScans: readonly number[];
+  /** The planner's estimate of the bytes the stage outputs (rows × row width); null when unknown. */
+  readonly estimatedOutputBytes: number | null;
+  /**
+   * The output columns the consumer reads (ascending). The others are written as all-NULL
+   * placeholders, so that column positions stay put (see `required-columns.ts`).
+   */
+  readonly columns: readonly number[];
+}
+
+/** How one join was distributed, and why. */
+export interface JoinDecision {
+  readonly kind: 'join';
+  /** The join node's id. */
+  readonly node: number;
+  readonly joinType: JoinType | 'cross';
+  readonly buildSide: 'left' | 'right';
+  /** Estimated bytes of the build side and of the probe side; null when unknown. */
+  readonly buildBytes: number | null;
+  readonly probeBytes: number | null;
+  readonly broadcastLimit: number;
+  /**
+   * - `broadcast`: the build side goes whole to every task of the probe side's stage;
+   * - `partitioned`: both sides hashed on the join keys into one stage;
+   * - `colocated`: the sides already were partitioned alike (no exchange, or only one side's);
+   * - `single`: one task joins everything.
+   */
+  readonly choice: 'broadcast' | 'partitioned' | 'colocated' | 'single';
+  readonly reason: string;
+}
+
+export type PlanDecision = JoinDecision;
+
+export interface StageGraph {
+  /** Producers first: a stage's inputs precede it. */
+  readonly stages: readonly Stage[];
+  /** The stage the coordinator reads the query's rows from. */
+  readonly root: number;
+  readonly decisions: readonly PlanDecision[];
+}
+
+/** The stage with this id. */
+export function stageById(graph: StageGraph, id: number): Stage {
+  const s = graph.stages.find((x) => x.id === id);
+  if (s === undefined)
+    throw new SkeinError('INTERNAL', `internal error (this is a bug in Skein): no stage ${id}`);
+  return s;
+}

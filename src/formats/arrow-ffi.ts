@@ -1,0 +1,275 @@
+/**
+ * Arrow record batches read straight out of parquet-wasm's memory through the Arrow C Data
+ * Interface, instead of an IPC stream: no IPC encoding inside wasm and no copy of the whole
+ * stream out of it. Buffers that every consumer converts anyway (64-bit integers, decimals,
+ * timestamps, floats32, booleans, small integers) stay views into wasm memory; the others
+ * (Int32, Date32, Float64, UTF-8, validity bitmaps) are copied, as consumers share those as they
+ * are. So a batch is only valid until the wasm table is freed: convert it inside `consume`.
+ *
+ * Layout of the C structs in wasm32 (pointers 4 bytes, int64 8-byte aligned):
+ * ArrowSchema { format 0, name 4, metadata 8, flags 16, n_children 24, children 32, dictionary 36, … }
+ * ArrowArray  { length 0, null_count 8, offset 16, n_buffers 24, n_children 32, buffers 40,
+ *               children 44, dictionary 48, … }
+ *
+ * @example
+ * const stream = table.intoFFI();
+ * try {
+ *   const out = readFfiStream(stream, wasmMemory(), (rb) => batchFromArrow(rb));
+ * } finally {
+ *   stream.free();
+ * }
+ */
+import {
+  type DataType as ArrowType,
+  Binary,
+  Bool,
+  type Data,
+  DateDay,
+  DateMillisecond,
+  Decimal,
+  Field,
+  Float32,
+  Float64,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  LargeBinary,
+  LargeUtf8,
+  makeData,
+  Null,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampMicrosecond,
+  TimestampMillisecond,
+  TimestampNanosecond,
+  TimestampSecond,
+  Uint8,
+  Uint16,
+  Uint32,
+  Uint64,
+  Utf8,
+} from 'apache-arrow';
+
+/** What `readFfiStream` needs of parquet-wasm's FFIStream. */
+export interface FfiStreamLike {
+  arrayAddrs(): Uint32Array;
+  schemaAddr(): number;
+}
+
+/** A column type this reader does not handle: the caller falls back to IPC. */
+export class UnsupportedFfi extends Error {}
+
+interface FfiSchema {
+  format: string;
+  name: string;
+  children: FfiSchema[];
+  nullable: boolean;
+}
+
+/**
+ * Calls `consume` on each record batch of the stream, while its buffers are still valid, and
+ * returns the results. Throws UnsupportedFfi for column types it does not read.
+ */
+export function readFfiStream<T>(
+  stream: FfiStreamLike,
+  memory: { readonly buffer: ArrayBufferLike },
+  consume: (rb: RecordBatch) => T,
+): T[] {
+  // Every call into wasm first: one of them could grow (and so detach) the memory buffer.
+  const schemaAddr = stream.schemaAddr();
+  const addrs = Array.from(stream.arrayAddrs());
+  const buf = memory.buffer as ArrayBuffer;
+  const view = new DataView(buf);
+  const bytes = new Uint8Array(buf);
+  const schema = readSchema(view, bytes, schemaAddr);
+  if (schema.format !== '+s') throw new UnsupportedFfi(`top-level format ${schema.format}`);
+  const types = schema.children.map((c) => arrowType(c));
+  const arrowSchema = new Schema(schema.children.map((c, i) => new Field(c.name, types[i]!, c.nullable)));
+  const out: T[] = [];
+  for (const addr of addrs) {
+    const length = i64(view, addr);
+    if (i64(view, addr + 16) !== 0) throw new UnsupportedFfi('struct array with an offset');
+    const nChildren = i64(view, addr + 32);
+    const childrenPtr = view.getUint32(addr + 44, true);
+    const children: Data[] = [];
+    for (let c = 0; c < nChildren; c++) {
+      const childAddr = view.getUint32(childrenPtr + 4 * c, true);
+      children.push(readArray(view, buf, childAddr, types[c]!, schema.children[c]!.format));
+    }
+    const data = makeData({ type: new Struct(arrowSchema.fields), length, nullCount: 0, children });
+    out.push(consume(new RecordBatch(arrowSchema, data)));
+  }
+  return out;
+}
+
+function i64(view: DataView, at: number): number {
+  return Number(view.getBigInt64(at, true));
+}
+
+function cString(bytes: Uint8Array, ptr: number): string {
+  if (ptr === 0) return '';
+  let end = ptr;
+  while (bytes[end] !== 0) end++;
+  return Buffer.from(bytes.subarray(ptr, end)).toString('utf8');
+}
+
+function readSchema(view: DataView, bytes: Uint8Array, addr: number): FfiSchema {
+  const format = cString(bytes, view.getUint32(addr, true));
+  const name = cString(bytes, view.getUint32(addr + 4, true));
+  const flags = i64(view, addr + 16);
+  const nChildren = i64(view, addr + 24);
+  const childrenPtr = view.getUint32(addr + 32, true);
+  if (view.getUint32(addr + 36, true) !== 0) throw new UnsupportedFfi('dictionary-encoded column');
+  const children: FfiSchema[] = [];
+  for (let i = 0; i < nChildren; i++)
+    children.push(readSchema(view, bytes, view.getUint32(childrenPtr + 4 * i, true)));
+  return { format, name, children, nullable: (flags & 2) !== 0 };
+}
+
+function arrowType(s: FfiSchema): ArrowType {
+  const f = s.format;
+  switch (f) {
+    case 'n':
+      return new Null();
+    case 'b':
+      return new Bool();
+    case 'c':
+      return new Int8();
+    case 'C':
+      return new Uint8();
+    case 's':
+      return new Int16();
+    case 'S':
+      return new Uint16();
+    case 'i':
+      return new Int32();
+    case 'I':
+      return new Uint32();
+    case 'l':
+      return new Int64();
+    case 'L':
+      return new Uint64();
+    case 'f':
+      return new Float32();
+    case 'g':
+      return new Float64();
+    case 'u':
+      return new Utf8();
+    case 'U':
+      return new LargeUtf8();
+    case 'z':
+      return new Binary();
+    case 'Z':
+      return new LargeBinary();
+    case 'tdD':
+      return new DateDay();
+    case 'tdm':
+      return new DateMillisecond();
+  }
+  const ts = /^ts([smun]):(.*)$/.exec(f);
+  if (ts) {
+    if (ts[2] !== '') throw new UnsupportedFfi('timestamp with a time zone');
+    switch (ts[1]) {
+      case 's':
+        return new TimestampSecond();
+      case 'm':
+        return new TimestampMillisecond();
+      case 'u':
+        return new TimestampMicrosecond();
+      default:
+        return new TimestampNanosecond();
+    }
+  }
+  const dec = /^d:(\d+),(\d+)(?:,(\d+))?$/.exec(f);
+  if (dec && (dec[3] === undefined || dec[3] === '128' || dec[3] === '64')) {
+    return new Decimal(Number(dec[2]), Number(dec[1]), dec[3] === '64' ? 64 : 128);
+  }
+  throw new UnsupportedFfi(`Arrow format '${f}'`);
+}
+
+/** Bytes per value of fixed-width formats, and whether the consumer always converts them (view ok). */
+const FIXED: Readonly<Record<string, { width: number; view: boolean }>> = {
+  c: { width: 1, view: true },
+  C: { width: 1, view: true },
+  s: { width: 2, view: true },
+  S: { width: 2, view: true },
+  i: { width: 4, view: false },
+  I: { width: 4, view: true },
+  l: { width: 8, view: true },
+  L: { width: 8, view: true },
+  f: { width: 4, view: true },
+  g: { width: 8, view: false },
+  tdD: { width: 4, view: false },
+  tdm: { width: 8, view: true },
+};
+
+function readArray(view: DataView, buf: ArrayBuffer, addr: number, type: ArrowType, format: string): Data {
+  const length = i64(view, addr);
+  const nullCount = i64(view, addr + 8);
+  if (i64(view, addr + 16) !== 0) throw new UnsupportedFfi('column array with an offset');
+  const nBuffers = i64(view, addr + 24);
+  const buffersPtr = view.getUint32(addr + 40, true);
+  const ptr = (i: number): number => (i < nBuffers ? view.getUint32(buffersPtr + 4 * i, true) : 0);
+  if (format === 'n') return makeData({ type: type as Null, length, nullCount: length });
+  const validityPtr = ptr(0);
+  const nullBitmap =
+    nullCount > 0 && validityPtr !== 0
+      ? new Uint8Array(buf, validityPtr, (length + 7) >> 3).slice()
+      : undefined;
+  const common = { length, nullCount: nullBitmap ? nullCount : 0, ...(nullBitmap ? { nullBitmap } : {}) };
+  const fixed = FIXED[format];
+  if (fixed !== undefined || format.startsWith('ts') || format.startsWith('d:')) {
+    const width = fixed?.width ?? (format.startsWith('d:') ? (format.endsWith(',64') ? 8 : 16) : 8);
+    const copy = fixed !== undefined && !fixed.view;
+    const raw = new Uint8Array(buf, ptr(1), length * width);
+    const bytes = copy ? raw.slice() : raw;
+    return makeData({ type: type as Int32, ...common, data: typedView(format, bytes, length) as Int32Array });
+  }
+  if (format === 'b') {
+    const raw = new Uint8Array(buf, ptr(1), (length + 7) >> 3);
+    return makeData({ type: type as Bool, ...common, data: raw });
+  }
+  if (format === 'u' || format === 'z') {
+    const offsets = new Int32Array(buf, ptr(1), length + 1).slice();
+    const data = new Uint8Array(buf, ptr(2), offsets[length]!).slice();
+    return makeData({ type: type as Utf8, ...common, valueOffsets: offsets, data });
+  }
+  if (format === 'U' || format === 'Z') {
+    const offsets = new BigInt64Array(buf, ptr(1), length + 1).slice();
+    const data = new Uint8Array(buf, ptr(2), Number(offsets[length]!)).slice();
+    return makeData({ type: type as LargeUtf8, ...common, valueOffsets: offsets, data });
+  }
+  throw new UnsupportedFfi(`Arrow format '${format}'`);
+}
+
+/** The typed array apache-arrow expects for a format's values. */
+function typedView(format: string, b: Uint8Array, length: number): ArrayBufferView {
+  const at = b.byteOffset;
+  const buf = b.buffer;
+  switch (format) {
+    case 'c':
+      return new Int8Array(buf, at, length);
+    case 'C':
+      return b;
+    case 's':
+      return new Int16Array(buf, at, length);
+    case 'S':
+      return new Uint16Array(buf, at, length);
+    case 'i':
+    case 'tdD':
+      return new Int32Array(buf, at, length);
+    case 'I':
+      return new Uint32Array(buf, at, length);
+    case 'f':
+      return new Float32Array(buf, at, length);
+    case 'g':
+      return new Float64Array(buf, at, length);
+    case 'L':
+      return new BigUint64Array(buf, at, length);
+    default:
+      if (format.startsWith('d:')) return new Uint32Array(buf, at, b.length / 4);
+      return new BigInt64Array(buf, at, length);
+  }
+}

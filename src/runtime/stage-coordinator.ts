@@ -1,0 +1,344 @@
+/**
+ * One stage of a running query: decides its task count when it starts, builds each task's
+ * TaskSpec, and keeps each task's attempts and its winning commit. The QueryCoordinator owns the
+ * event loop and calls in; this class holds the stage's bookkeeping and makes no requests of its
+ * own beyond reading split metadata.
+ *
+ * Stage lifecycle:
+ * ```
+ *   waiting ──inputs committed──▶ starting ──specs built──▶ running ──every task committed──▶ committed
+ *      └───────────────┴──────────────────────┴──query failed or cancelled──▶ cancelled
+ *                                             running ──a task failed──▶ failed
+ * ```
+ * Attempt lifecycle (an attempt is one invocation of one task):
+ * ```
+ *   pending ──invoked──▶ launched ──started──▶ running ──commit won──▶ committed
+ *                           │                    ├──commit lost (another attempt won)──▶ lost
+ *                           └────────────────────┴──failed event / invocation failure──▶ failed
+ * ```
+ * Attempts are numbered from 0 and their number is in every key and event; retries (a later
+ * issue) add attempts to a task, and the commit rule already picks exactly one.
+ */
+
+import type { DistributedOptions } from '../distributed/options.ts';
+import type { SourceSplit } from '../distributed/splits.ts';
+import { assignSplits, enumerateSplits, type FooterCache, withSplits } from '../distributed/splits.ts';
+import type { SpoolManifest } from '../distributed/spool/format.ts';
+import { planSpoolRead } from '../distributed/spool/reader.ts';
+import { bucketWeights, splitBucketRanges } from '../distributed/spool/split.ts';
+import type { Stage } from '../distributed/stage-graph.ts';
+import { decideTaskCount, type TaskCountDecision } from '../distributed/task-count.ts';
+import type { TaskFault, TaskInput, TaskOutput, TaskSpec } from '../distributed/task-spec.ts';
+import { TASK_SPEC_VERSION } from '../distributed/task-spec.ts';
+import { SkeinError } from '../errors.ts';
+import type { CsvScanNode, ParquetScanNode, PhysicalPlan } from '../physical/plan.ts';
+import { planInputs } from '../physical/plan.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { AttemptRef, OperatorTaskMetrics, TaskMetrics } from './events.ts';
+
+export type StageState = 'waiting' | 'starting' | 'running' | 'committed' | 'failed' | 'cancelled';
+export type AttemptState = 'pending' | 'launched' | 'running' | 'committed' | 'lost' | 'failed';
+
+export interface AttemptRecord {
+  readonly ref: AttemptRef;
+  state: AttemptState;
+  readonly spec: TaskSpec;
+  invocationId?: string;
+  /** ms since the epoch of the last sign of life (launch or event). */
+  lastSeen: number;
+}
+
+export interface TaskRecord {
+  readonly index: number;
+  readonly attempts: AttemptRecord[];
+  winner?: { attempt: number; manifest: SpoolManifest; metrics: TaskMetrics };
+}
+
+/** What a stage needs to start. */
+export interface StageStartContext {
+  readonly queryId: string;
+  readonly options: DistributedOptions;
+  /** The committed manifests of a producer stage, in task order. */
+  producerManifests(stage: number): readonly SpoolManifest[];
+  readonly spool: string;
+  readonly events: string;
+  readonly batchSize: number;
+  readonly memoryLimit: number;
+  readonly heartbeatMs: number;
+  readonly faults: readonly TaskFault[];
+  openStore(location: string): BlobStore;
+  readonly footers: FooterCache;
+}
+
+/** A stage's figures after it ran (or as far as it got). */
+export interface StageStats {
+  readonly id: number;
+  readonly distribution: Stage['distribution'];
+  readonly output: Stage['output']['kind'];
+  readonly tasks: number;
+  /** Sum of its tasks' durations (the winning attempts'). */
+  readonly taskMs: number;
+  /** From the stage's start to its last commit. */
+  readonly wallMs: number;
+  readonly rowsOut: number;
+  readonly bytesOut: number;
+  readonly spoolBytesWritten: number;
+  readonly spoolBytesRead: number;
+  readonly decision?: TaskCountDecision;
+  readonly taskStats: readonly TaskStats[];
+  /** Per operator of the fragment: counters summed over tasks. */
+  readonly operators: readonly OperatorTaskMetrics[];
+}
+
+export interface TaskStats {
+  readonly task: number;
+  readonly attempt: number;
+  readonly wallMs: number;
+  readonly rowsOut: number;
+  readonly bytesOut: number;
+  readonly spoolBytesWritten: number;
+  readonly spoolBytesRead: number;
+  readonly splits: number;
+  readonly memoryPeak: number;
+}
+
+export class StageCoordinator {
+  state: StageState = 'waiting';
+  decision: TaskCountDecision | undefined;
+  readonly tasks: TaskRecord[] = [];
+  private startedAt = 0;
+  private committedAt = 0;
+  private remaining = 0;
+
+  constructor(readonly stage: Stage) {}
+
+  get id(): number {
+    return this.stage.id;
+  }
+
+  /** Whether every input stage has committed. */
+  ready(committed: (stage: number) => boolean): boolean {
+    return this.state === 'waiting' && this.stage.inputs.every((i) => committed(i.stage));
+  }
+
+  /** Decides the task count and builds the first attempt of every task; returns them to launch. */
+  async start(ctx: StageStartContext): Promise<AttemptRecord[]> {
+    this.state = 'starting';
+    this.startedAt = performance.now();
+    const s = this.stage;
+    const o = ctx.options;
+    let perTaskFragments: PhysicalPlan[] | undefined;
+    let ranges: { lo: number; hi: number }[] | undefined;
+    const hashInputs = s.inputs.filter((i) => i.exchange === 'hash');
+    if (s.distribution === 'source') {
+      // Replicated scans (small build sides computed in every task) keep all their files.
+      const scans = scanNodes(s.fragment).filter((n) => s.scans.includes(n.id));
+      const splits = new Map<number, SourceSplit[]>();
+      let bytes = 0;
+      let count = 0;
+      for (const scan of scans) {
+        const list = await enumerateSplits(scan, ctx.openStore(scan.store), o.splitSize, ctx.footers);
+        splits.set(scan.id, list);
+        for (const x of list) bytes += x.weight;
+        count = Math.max(count, list.length);
+      }
+      this.decision = decideTaskCount({
+        distribution: 'source',
+        inputBytes: bytes,
+        splits: count,
+        options: o,
+      });
+      const n = this.decision.tasks;
+      const assigned = new Map([...splits].map(([id, list]) => [id, assignSplits(list, n)]));
+      perTaskFragments = Array.from({ length: n }, (_, t) =>
+        replaceScans(s.fragment, (scan) => {
+          const mine = assigned.get(scan.id);
+          return mine === undefined ? scan : withSplits(scan, mine[t]!);
+        }),
+      );
+    } else if (s.distribution === 'hash') {
+      let bytes = 0;
+      let buckets: number | undefined;
+      let weights: number[] | undefined;
+      for (const input of hashInputs) {
+        const ms = ctx.producerManifests(input.stage);
+        for (const m of ms) bytes += m.bytes;
+        const w = bucketWeights(ms);
+        if (buckets !== undefined && w.length !== buckets) {
+          throw new SkeinError(
+            'INTERNAL',
+            `internal error (this is a bug in Skein): the hash inputs of stage ${s.id} have ${buckets} and ${w.length} buckets`,
+          );
+        }
+        buckets = w.length;
+        weights = weights === undefined ? w : weights.map((x, b) => x + w[b]!);
+      }
+      this.decision = decideTaskCount({
+        distribution: 'hash',
+        inputBytes: bytes,
+        buckets: buckets ?? o.buckets,
+        options: o,
+      });
+      // Every hash input is read by the same bucket ranges, balanced over their summed weights,
+      // so equal keys of all of them meet in one task.
+      ranges = splitBucketRanges(weights ?? new Array<number>(buckets ?? 1).fill(0), this.decision.tasks);
+    } else {
+      this.decision = decideTaskCount({ distribution: 'single', inputBytes: null, options: o });
+    }
+    const n = this.decision.tasks;
+    const output: TaskOutput =
+      s.output.kind === 'hash'
+        ? { kind: 'hash', keys: s.output.keys, buckets: o.buckets, columns: s.columns }
+        : { kind: 'single', columns: s.columns };
+    const attempts: AttemptRecord[] = [];
+    for (let t = 0; t < n; t++) {
+      const inputs: TaskInput[] = s.inputs.map((input) => {
+        const ms = ctx.producerManifests(input.stage);
+        const B = ms[0]?.bucketCount ?? 1;
+        const range = input.exchange === 'hash' && ranges ? ranges[t]! : { lo: 0, hi: B };
+        return { stage: input.stage, read: planSpoolRead(ms, range) };
+      });
+      const ref: AttemptRef = { queryId: ctx.queryId, stage: s.id, task: t, attempt: 0 };
+      const spec: TaskSpec = {
+        version: TASK_SPEC_VERSION,
+        ...ref,
+        fragment: perTaskFragments ? perTaskFragments[t]! : s.fragment,
+        inputs,
+        output,
+        spool: ctx.spool,
+        events: ctx.events,
+        batchSize: ctx.batchSize,
+        memoryLimit: ctx.memoryLimit,
+        heartbeatMs: ctx.heartbeatMs,
+        ...(ctx.faults.length > 0 ? { faults: ctx.faults } : {}),
+      };
+      const attempt: AttemptRecord = { ref, state: 'pending', spec, lastSeen: Date.now() };
+      this.tasks.push({ index: t, attempts: [attempt] });
+      attempts.push(attempt);
+    }
+    this.remaining = n;
+    this.state = 'running';
+    return attempts;
+  }
+
+  attempt(task: number, attempt: number): AttemptRecord | undefined {
+    return this.tasks[task]?.attempts.find((a) => a.ref.attempt === attempt);
+  }
+
+  /** Records a task's winning commit; true when it was the stage's last. */
+  commit(a: AttemptRecord, manifest: SpoolManifest, metrics: TaskMetrics): boolean {
+    a.state = 'committed';
+    const task = this.tasks[a.ref.task]!;
+    if (task.winner !== undefined) return false;
+    task.winner = { attempt: a.ref.attempt, manifest, metrics };
+    this.remaining--;
+    if (this.remaining === 0 && this.state === 'running') {
+      this.state = 'committed';
+      this.committedAt = performance.now();
+      return true;
+    }
+    return false;
+  }
+
+  /** The winners' manifests, in task order (all tasks must have committed). */
+  manifests(): SpoolManifest[] {
+    return this.tasks.map((t) => {
+      if (t.winner === undefined) {
+        throw new SkeinError(
+          'INTERNAL',
+          `internal error (this is a bug in Skein): task ${this.id}.${t.index} has not committed`,
+        );
+      }
+      return t.winner.manifest;
+    });
+  }
+
+  /** Manifests of the tasks that committed so far. */
+  committedManifests(): SpoolManifest[] {
+    return this.tasks.flatMap((t) => (t.winner ? [t.winner.manifest] : []));
+  }
+
+  stats(): StageStats {
+    const winners = this.tasks.flatMap((t) => (t.winner ? [{ task: t.index, ...t.winner }] : []));
+    const operators = new Map<number, { id: number; rows: number; batches: number; timeMs: number }>();
+    for (const w of winners) {
+      for (const op of w.metrics.operators) {
+        const m = operators.get(op.id) ?? { id: op.id, rows: 0, batches: 0, timeMs: 0 };
+        m.rows += op.rows;
+        m.batches += op.batches;
+        m.timeMs += op.timeMs;
+        operators.set(op.id, m);
+      }
+    }
+    const sum = (f: (m: TaskMetrics) => number) => winners.reduce((s, w) => s + f(w.metrics), 0);
+    return {
+      id: this.id,
+      distribution: this.stage.distribution,
+      output: this.stage.output.kind,
+      tasks: this.tasks.length,
+      taskMs: sum((m) => m.wallMs),
+      wallMs: this.committedAt > 0 ? this.committedAt - this.startedAt : 0,
+      rowsOut: sum((m) => m.rowsOut),
+      bytesOut: sum((m) => m.bytesOut),
+      spoolBytesWritten: sum((m) => m.spoolBytesWritten),
+      spoolBytesRead: sum((m) => m.spoolBytesRead),
+      ...(this.decision ? { decision: this.decision } : {}),
+      taskStats: winners.map((w) => ({
+        task: w.task,
+        attempt: w.attempt,
+        wallMs: w.metrics.wallMs,
+        rowsOut: w.metrics.rowsOut,
+        bytesOut: w.metrics.bytesOut,
+        spoolBytesWritten: w.metrics.spoolBytesWritten,
+        spoolBytesRead: w.metrics.spoolBytesRead,
+        splits: w.metrics.splits,
+        memoryPeak: w.metrics.memoryPeak,
+      })),
+      operators: [...operators.values()],
+    };
+  }
+}
+
+/** The table scans of a fragment. */
+export function scanNodes(fragment: PhysicalPlan): (ParquetScanNode | CsvScanNode)[] {
+  const out: (ParquetScanNode | CsvScanNode)[] = [];
+  const walk = (p: PhysicalPlan) => {
+    if (p.kind === 'parquet_scan' || p.kind === 'csv_scan') out.push(p);
+    for (const c of planInputs(p)) walk(c);
+  };
+  walk(fragment);
+  return out;
+}
+
+/** The fragment with each table scan replaced by `f(scan)` (the rest shared). */
+export function replaceScans(
+  fragment: PhysicalPlan,
+  f: (scan: ParquetScanNode | CsvScanNode) => PhysicalPlan,
+): PhysicalPlan {
+  const walk = (p: PhysicalPlan): PhysicalPlan => {
+    switch (p.kind) {
+      case 'parquet_scan':
+      case 'csv_scan':
+        return f(p);
+      case 'memory_scan':
+      case 'values':
+      case 'exchange_source':
+        return p;
+      case 'hash_join':
+      case 'nested_loop_join': {
+        const left = walk(p.left);
+        const right = walk(p.right);
+        return left === p.left && right === p.right ? p : Object.freeze({ ...p, left, right });
+      }
+      case 'union': {
+        const inputs = p.inputs.map(walk);
+        return inputs.every((x, i) => x === p.inputs[i]) ? p : Object.freeze({ ...p, inputs });
+      }
+      default: {
+        const input = walk(p.input);
+        return input === p.input ? p : (Object.freeze({ ...p, input }) as PhysicalPlan);
+      }
+    }
+  };
+  return walk(fragment);
+}

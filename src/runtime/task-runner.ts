@@ -1,0 +1,210 @@
+/**
+ * The worker side of a task attempt (DESIGN §1, "worker task"): what a function invocation does,
+ * independent of where it runs (a worker thread here, a Lambda later — only the services differ).
+ *
+ * 1. Load the TaskSpec (inline in the payload, or from the blob store when large).
+ * 2. Report `started`; keep reporting `heartbeat`s, and stop early if the query was cancelled
+ *    (a key in the state store the heartbeat checks).
+ * 3. Open the inputs: the scans carry the task's splits; each exchange source reads its planned
+ *    bucket range of the committed producers' spool objects.
+ * 4. Run the fragment (`executePlan`), partition its rows by key hash into B buckets (or one), and
+ *    write them as this attempt's one spool object (`SpoolWriter`).
+ * 5. Report `commit` with the manifest and metrics — or, on any error, delete what was written and
+ *    report `failed` with the error's code and message. Only when even that report cannot be sent
+ *    does the handler fail, so that the invoker reports the failure instead.
+ *
+ * Nothing the attempt writes is visible to anyone until the coordinator accepts its commit.
+ *
+ * @example
+ * export async function handler(payload) {
+ *   await runTask(payload, { queue: workerQueue(), state: workerStateStore(), openStore: openBlobStore });
+ * }
+ */
+import { randomBytes } from 'node:crypto';
+import { partitionBatch } from '../distributed/hash-partitioner.ts';
+import { SpoolWriter } from '../distributed/spool/writer.ts';
+import { spoolSchema, toSpoolBatch } from '../distributed/spool-batch.ts';
+import { loadTaskSpec, type TaskFault, type TaskSpec } from '../distributed/task-spec.ts';
+import { asSkeinError, SkeinError } from '../errors.ts';
+import { type ExecContext, MemoryPool } from '../exec/context.ts';
+import { type ExecEnv, executePlan, PlanMetrics } from '../exec/execute.ts';
+import { visitPhysical } from '../physical/plan.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { MessageQueue } from '../ports/message-queue.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import { countingBlobStore, countingQueue, newRequestCounts } from './counting.ts';
+import {
+  commitEvent,
+  encodeEvent,
+  failedEvent,
+  heartbeatEvent,
+  type OperatorTaskMetrics,
+  startedEvent,
+  type TaskEvent,
+  type TaskMetrics,
+} from './events.ts';
+import { exchangeStream } from './exchange-reader.ts';
+
+/** What a task needs from its host. */
+export interface TaskServices {
+  readonly queue: MessageQueue;
+  readonly state: StateStore;
+  /** The blob store a location names (tables, the spool). */
+  openStore(location: string): BlobStore;
+}
+
+/**
+ * The state-store key that marks a query as cancelled or ended: tasks stop at their next
+ * heartbeat, and a task finding it after writing its output deletes that output instead of
+ * committing it. It outlives the query (a tombstone; a TTL expires it where the store has one).
+ */
+export function cancelKey(queryId: string): string {
+  return `q/${queryId}/cancel`;
+}
+
+/** Runs one task attempt; resolves once its commit or failure is reported. */
+export async function runTask(payload: unknown, services: TaskServices): Promise<void> {
+  const t0 = performance.now();
+  const counts = newRequestCounts();
+  const tableCounts = newRequestCounts();
+  const spec = await loadTaskSpec(payload, services.openStore);
+  const queue = countingQueue(services.queue, counts);
+  const spool = countingBlobStore(services.openStore(spec.spool), counts);
+  const send = async (e: TaskEvent) => {
+    await queue.send(spec.events, { body: await encodeEvent(e, spool) });
+  };
+  const abort = new AbortController();
+  let rowsOut = 0;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let writer: SpoolWriter | undefined;
+  try {
+    await send(startedEvent(spec));
+    let seq = 0;
+    heartbeat = setInterval(() => {
+      void (async () => {
+        try {
+          await send(heartbeatEvent(spec, seq++, rowsOut));
+          if ((await services.state.get(cancelKey(spec.queryId))) !== undefined) {
+            abort.abort(new SkeinError('USER_CANCELED', 'the query was cancelled'));
+          }
+        } catch {
+          // A missed heartbeat is not a failure; the coordinator's deadline decides.
+        }
+      })();
+    }, spec.heartbeatMs);
+    heartbeat.unref?.();
+    injectFault(spec, 'start');
+
+    const stores = new Map<string, BlobStore>();
+    const exchangeCounters = { rows: 0 };
+    const memory = new MemoryPool(spec.memoryLimit);
+    const ctx: ExecContext = { batchSize: spec.batchSize, memory, signal: abort.signal };
+    const env: ExecEnv = {
+      store: (location) => {
+        let s = stores.get(location);
+        if (s === undefined) {
+          s = countingBlobStore(services.openStore(location), tableCounts);
+          stores.set(location, s);
+        }
+        return s;
+      },
+      memoryTable: (name) => {
+        throw new SkeinError(
+          'INTERNAL',
+          `internal error (this is a bug in Skein): memory table '${name}' in a task`,
+        );
+      },
+      exchange: (node) => {
+        const input = spec.inputs.find((i) => i.stage === node.stage);
+        if (input === undefined) {
+          throw new SkeinError(
+            'INTERNAL',
+            `internal error (this is a bug in Skein): task ${spec.stage}.${spec.task} has no read plan for stage ${node.stage}`,
+          );
+        }
+        return exchangeStream(spool, node, input.read, ctx, exchangeCounters);
+      },
+    };
+    const metrics = new PlanMetrics();
+    const stream = executePlan(spec.fragment, ctx, env, metrics);
+    const out = spec.output;
+    const schema = spoolSchema(spec.fragment.schema, out.columns);
+    writer = new SpoolWriter(spool, {
+      attempt: { queryId: spec.queryId, stage: spec.stage, task: spec.task, attempt: spec.attempt },
+      bucketCount: out.kind === 'hash' ? out.buckets : 1,
+      schema,
+      // Two runs of one attempt (an invocation delivered twice) must not share objects.
+      nonce: randomBytes(4).toString('hex'),
+    });
+    for await (const batch of stream) {
+      if (batch.length === 0) continue;
+      rowsOut += batch.length;
+      if (out.kind === 'hash') {
+        const { batch: sorted, starts } = partitionBatch(batch, out.keys, out.buckets, out.columns);
+        await writer.writeRuns(toSpoolBatch(sorted, schema), starts);
+      } else {
+        await writer.write(0, toSpoolBatch(batch, schema));
+      }
+    }
+    injectFault(spec, 'commit');
+    const manifest = await writer.finish();
+    // The query may have ended (or been cancelled) meanwhile: then this output must not stay.
+    if ((await services.state.get(cancelKey(spec.queryId))) !== undefined) {
+      throw new SkeinError('USER_CANCELED', 'the query was cancelled or has ended');
+    }
+    const spoolBytesRead = counts.bytesRead;
+    const operators: OperatorTaskMetrics[] = [];
+    let splits = 0;
+    visitPhysical(spec.fragment, (p) => {
+      const m = metrics.get(p.id);
+      if (m) operators.push({ id: p.id, rows: m.rows, batches: m.batches, timeMs: m.timeMs });
+      if (p.kind === 'parquet_scan') splits += p.splits.length;
+      if (p.kind === 'csv_scan') splits += p.files.length;
+    });
+    const taskMetrics: TaskMetrics = {
+      wallMs: performance.now() - t0,
+      rowsOut: manifest.rows,
+      bytesOut: manifest.bytes,
+      spoolBytesWritten: manifest.objects.reduce((s, o) => s + o.size, 0),
+      spoolBytesRead,
+      exchangeRowsIn: exchangeCounters.rows,
+      splits,
+      memoryPeak: memory.peak,
+      // The commit event's own send is counted too.
+      requests: {
+        get: counts.get + tableCounts.get,
+        put: counts.put,
+        list: counts.list + tableCounts.list,
+        delete: counts.delete,
+        send: counts.send + 1,
+        receive: counts.receive,
+        ack: counts.ack,
+      },
+      operators,
+    };
+    clearInterval(heartbeat);
+    await send(commitEvent(spec, manifest, taskMetrics));
+  } catch (err) {
+    clearInterval(heartbeat);
+    const e =
+      abort.signal.aborted && abort.signal.reason instanceof SkeinError
+        ? abort.signal.reason
+        : asSkeinError(err);
+    await writer?.abort().catch(() => {});
+    // If even the failure cannot be reported, fail the invocation: the invoker reports it.
+    await send(failedEvent(spec, { code: e.code, message: e.message }));
+  }
+}
+
+function injectFault(spec: TaskSpec, phase: TaskFault['phase']): void {
+  for (const f of spec.faults ?? []) {
+    if (
+      f.phase === phase &&
+      f.stage === spec.stage &&
+      f.task === spec.task &&
+      (f.attempt === undefined || f.attempt === spec.attempt)
+    ) {
+      throw new SkeinError(f.code, f.message);
+    }
+  }
+}
