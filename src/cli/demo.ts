@@ -38,7 +38,13 @@ export async function demoCommand(args: string[]): Promise<number> {
       run.mode === 'embedded' ? 'embedded (stages of tasks on worker threads)' : 'in this process'
     }:\n`,
   );
-  const db = new Skein({ data: dir, mode: run.mode, embedded: run.embedded });
+  // At SF 0.1 every query fits one task of the default size (64 MiB): the runtime would run each
+  // as a single task. The demo sizes tasks for its data, so that queries spread over stages.
+  const embedded = { bytesPerTask: 4 << 20, tinyBytes: 256 << 10, ...run.embedded };
+  if (run.mode === 'embedded' && run.embedded.tasks === undefined) {
+    process.stdout.write('(tasks sized for the small data: 4 MiB per leaf task, 256 KiB for one task)\n');
+  }
+  const db = new Skein({ data: dir, mode: run.mode, embedded });
   if (run.mode === 'embedded') db.embedded().warm();
   let allStages = 0;
   let allTasks = 0;

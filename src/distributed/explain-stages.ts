@@ -38,6 +38,7 @@ export interface ExplainStagesOptions {
 
 export function explainStages(graph: StageGraph, options: ExplainStagesOptions): string {
   const lines: string[] = [];
+  for (const d of graph.decisions) if (d.kind === 'single_task') lines.push(`One task: ${d.reason}`);
   const stages = [...graph.stages].sort((a, b) => b.id - a.id);
   for (const s of stages) {
     lines.push(stageHeader(s, options));

@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `tasks` | null | force this many tasks in every stage that is not a gather (null: decide) |
  * | `splitSize` | 128 MiB | a leaf split holds at most this many bytes of (decoded) column data: a Parquet row group, cut into row ranges when larger |
- * | `bytesPerTask` | 64 MiB | leaf stages get ceil(input bytes ÷ this) tasks (bytes of decoded columns) |
+ * | `bytesPerTask` | 64 MiB | leaf stages get ceil(input bytes ÷ this) tasks (bytes of decoded columns); a query whose whole input fits it runs as one task |
  * | `consumerTasks` | `maxConcurrency` | tasks of a stage that reads hash exchanges |
  * | `tinyBytes` | 4 MiB | a stage whose input is estimated below this runs as one task |
  * | `maxConcurrency` | the core count | functions of one query in flight |

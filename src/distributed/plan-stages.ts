@@ -37,6 +37,7 @@ import type {
 } from '../physical/plan.ts';
 import { planInputs, visitPhysical } from '../physical/plan.ts';
 import type { DataType, Schema } from '../types/data-type.ts';
+import { formatBytes } from './format.ts';
 import { chooseJoinDistribution } from './join-distribution.ts';
 import type { DistributedOptions } from './options.ts';
 import { exchangeRequirements } from './required-columns.ts';
@@ -129,6 +130,28 @@ class StagePlanner {
   }
 
   build(): StageGraph {
+    // A query whose whole input fits one task's budget runs as one task: exchanges would cost
+    // more than the parallelism they buy.
+    if (this.options.tasks === null) {
+      const bytes = this.decodedInputBytes(this.root);
+      if (bytes <= this.options.bytesPerTask) {
+        this.decisions.push({
+          kind: 'single_task',
+          inputBytes: bytes,
+          limit: this.options.bytesPerTask,
+          reason: `whole query on one task: est. input ${formatBytes(bytes)} ≤ ${formatBytes(this.options.bytesPerTask)} per task`,
+        });
+        const root = this.close(
+          { node: this.root, dist: { kind: 'single' }, inputs: [] },
+          { kind: 'result' },
+        );
+        return Object.freeze({
+          stages: Object.freeze([Object.freeze({ ...this.stages[0]!, scans: [], replicatedScans: [] })]),
+          root,
+          decisions: Object.freeze([...this.decisions]),
+        });
+      }
+    }
     const part = this.visit(this.root);
     const root = this.close(part, { kind: 'result' });
     this.pruneColumns(root);
@@ -277,21 +300,32 @@ class StagePlanner {
     return { node, dist: { kind: 'hash', keys: node.keys }, inputs: [input] };
   }
 
+  /**
+   * The bytes a subtree's (non-replicated) scans decode, estimated: rows × row width where the
+   * rows read are known (no predicate), else the files' size.
+   */
+  private decodedInputBytes(node: PhysicalPlan): number {
+    let bytes = 0;
+    for (const n of fragmentNodes(node)) {
+      if ((n.kind !== 'parquet_scan' && n.kind !== 'csv_scan') || this.replicated.has(n.id)) continue;
+      const decoded = n.predicate === null ? estimatedBytes(n) : null;
+      const files = n.kind === 'parquet_scan' ? n.splits.map((f) => f.size ?? 0) : n.files.map((f) => f.size);
+      bytes += decoded ?? files.reduce((x, y) => x + y, 0);
+    }
+    return bytes;
+  }
+
   /** Roughly how many tasks a part's stage will have (static policy; for cost estimates only). */
   private estimatedTasks(part: Part): number {
     if (part.dist.kind === 'single') return 1;
     if (this.options.tasks !== null) return this.options.tasks;
     if (part.dist.kind === 'hash') return this.options.consumerTasks;
-    // A source stage: from the bytes its scans decode (as its split weights measure them later):
-    // rows × row width where the rows read are known, else the files' size.
-    let bytes = 0;
+    // A source stage: from the bytes its scans decode (as its split weights measure them later).
+    const bytes = this.decodedInputBytes(part.node);
     let files = 0;
     for (const n of fragmentNodes(part.node)) {
-      if ((n.kind !== 'parquet_scan' && n.kind !== 'csv_scan') || this.replicated.has(n.id)) continue;
-      const sizes = n.kind === 'parquet_scan' ? n.splits.map((f) => f.size ?? 0) : n.files.map((f) => f.size);
-      files += sizes.length;
-      const decoded = n.predicate === null ? estimatedBytes(n) : null;
-      bytes += decoded ?? sizes.reduce((x, y) => x + y, 0);
+      if (n.kind === 'parquet_scan') files += n.splits.length;
+      else if (n.kind === 'csv_scan') files += n.files.length;
     }
     return decideTaskCount({
       distribution: 'source',

@@ -93,7 +93,16 @@ export interface JoinDecision {
   readonly reason: string;
 }
 
-export type PlanDecision = JoinDecision;
+/** The whole query runs as one task (its input is tiny): no exchanges at all. */
+export interface SingleTaskDecision {
+  readonly kind: 'single_task';
+  /** Estimated bytes the query's scans decode. */
+  readonly inputBytes: number;
+  readonly limit: number;
+  readonly reason: string;
+}
+
+export type PlanDecision = JoinDecision | SingleTaskDecision;
 
 export interface StageGraph {
   /** Producers first: a stage's inputs precede it. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDistributedOptions } from '../../src/distributed/options.ts';
 import { fragmentNodes, planStages, undistributableReason } from '../../src/distributed/plan-stages.ts';
-import type { Stage, StageGraph } from '../../src/distributed/stage-graph.ts';
+import type { JoinDecision, Stage, StageGraph } from '../../src/distributed/stage-graph.ts';
 import { EmbeddedRuntime } from '../../src/engine/embedded.ts';
 import { Skein } from '../../src/engine/skein.ts';
 import type { PhysicalPlan } from '../../src/physical/plan.ts';
@@ -43,6 +43,10 @@ function kinds(s: Stage): string[] {
         ? `exchange:${n.exchange}`
         : n.kind,
   );
+}
+
+function joins(g: StageGraph): JoinDecision[] {
+  return g.decisions.filter((d): d is JoinDecision => d.kind === 'join');
 }
 
 function root(g: StageGraph): Stage {
@@ -96,10 +100,7 @@ describe('cutting plans into stages', () => {
 
   it('broadcasts small build sides into the probe side stage', async () => {
     const g = await stages(await tpchQuery(3), resolveDistributedOptions({ ...forced, inlineBytes: 0 }));
-    expect(g.decisions.filter((d) => d.kind === 'join').map((d) => d.choice)).toEqual([
-      'broadcast',
-      'broadcast',
-    ]);
+    expect(joins(g).map((d) => d.choice)).toEqual(['broadcast', 'broadcast']);
     const broadcasts = g.stages.filter((s) => s.output.kind === 'broadcast');
     expect(broadcasts).toHaveLength(2);
   });
@@ -114,15 +115,14 @@ describe('cutting plans into stages', () => {
       );
     expect(tables(leaf.scans)).toEqual(['lineitem']);
     expect(tables(leaf.replicatedScans).sort()).toEqual(['customer', 'orders']);
-    expect(
-      g.decisions.every((d) => d.choice === 'broadcast' && /computed in every task/.test(d.reason)),
-    ).toBe(true);
+    expect(joins(g).every((d) => d.choice === 'broadcast' && /computed in every task/.test(d.reason))).toBe(
+      true,
+    );
   });
 
   it('partitions both sides of a join on its keys when broadcasting is ruled out', async () => {
     const g = await stages(await tpchQuery(3), resolveDistributedOptions({ ...forced, broadcastLimit: 0 }));
-    const joins = g.decisions.filter((d) => d.kind === 'join');
-    expect(joins.map((d) => d.choice)).toEqual(['partitioned', 'partitioned']);
+    expect(joins(g).map((d) => d.choice)).toEqual(['partitioned', 'partitioned']);
     // The first join's stage reads two hash exchanges bucketed on the join keys.
     const joinStage = g.stages.find(
       (s) => s.inputs.length === 2 && s.inputs.every((i) => i.exchange === 'hash'),
@@ -134,7 +134,7 @@ describe('cutting plans into stages', () => {
 
   it('never broadcasts a preserved build side (left join building on the left: Q13)', async () => {
     const g = await stages(await tpchQuery(13));
-    const join = g.decisions.find((d) => d.kind === 'join' && d.joinType === 'left')!;
+    const join = joins(g).find((d) => d.joinType === 'left')!;
     expect(join.buildSide).toBe('left');
     expect(join.choice).toBe('partitioned');
   });
@@ -144,14 +144,14 @@ describe('cutting plans into stages', () => {
       'SELECT count(*) FROM orders WHERE o_custkey NOT IN (SELECT CASE WHEN c_acctbal > 0 THEN c_custkey END FROM customer)',
       resolveDistributedOptions({ ...forced, broadcastLimit: 0 }),
     );
-    const join = g.decisions.find((d) => d.kind === 'join')!;
+    const join = joins(g)[0]!;
     expect(join.joinType).toBe('null_aware_anti');
     expect(join.choice).toBe('broadcast');
   });
 
   it('reuses an existing partitioning: an aggregate on the join key needs no new exchange (Q18)', async () => {
     const g = await stages(await tpchQuery(18), resolveDistributedOptions({ ...forced, broadcastLimit: 0 }));
-    expect(g.decisions.some((d) => d.kind === 'join' && d.choice === 'colocated')).toBe(true);
+    expect(joins(g).some((d) => d.choice === 'colocated')).toBe(true);
   });
 
   it('writes only the columns the consumer reads', async () => {
@@ -167,6 +167,14 @@ describe('cutting plans into stages', () => {
   it('is plain data: the graph survives JSON', async () => {
     const g = await stages(await tpchQuery(9));
     expect(JSON.parse(JSON.stringify(g))).toEqual(g);
+  });
+
+  it('runs a query whose whole input is tiny as one task (unless tasks are forced)', async () => {
+    const g = await stages(await tpchQuery(3), resolveDistributedOptions({ maxConcurrency: 2 }));
+    expect(g.stages).toHaveLength(1);
+    expect(g.stages[0]!.distribution).toBe('single');
+    expect(g.decisions[0]).toMatchObject({ kind: 'single_task' });
+    expect(kinds(g.stages[0]!)).not.toContain('exchange_source');
   });
 
   it('names plans it cannot distribute (memory tables)', async () => {

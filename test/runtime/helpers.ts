@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FolderBlobStore } from '../../src/adapters/local/folder-blob-store.ts';
@@ -99,6 +99,7 @@ export async function harness(
   const queue = new MemoryMessageQueue(options.faults ? { faults: options.faults } : {});
   const state = new MemoryStateStore();
   const spoolDir = await mkdtemp(join(tmpdir(), 'skein-harness-spool-'));
+  spoolDirs.push(spoolDir);
   const services = { queue, state, openStore: openBlobStore };
   const invoker = new InProcessInvoker((payload) => runTask(payload, services), options.plan);
   const footers = new FooterCache();
@@ -127,6 +128,13 @@ export async function harness(
       return q;
     },
   };
+}
+
+const spoolDirs: string[] = [];
+
+/** Removes the spool folders of every harness made so far (call in afterAll). */
+export async function removeHarnesses(): Promise<void> {
+  for (const d of spoolDirs.splice(0)) await rm(d, { recursive: true, force: true });
 }
 
 /** All rows of a stream, as sorted JSON lines (order-insensitive comparison). */
