@@ -14,7 +14,7 @@
  * @example
  * exchangeRequirements(fragment, new Set([0, 2])); // Map { exchangeNodeId → Set {0, 3} }
  */
-import type { PhysicalExpr } from '../physical/expr.ts';
+import { physicalExprColumns } from '../physical/expr.ts';
 import { type PhysicalPlan, planInputs } from '../physical/plan.ts';
 
 /** Columns each exchange source of `fragment` must provide, when `required` of its root are needed. */
@@ -41,7 +41,7 @@ function walk(p: PhysicalPlan, need: ReadonlySet<number>, out: Map<number, Set<n
     case 'values':
       return;
     case 'filter':
-      walk(p.input, union(need, exprColumns(p.predicate)), out);
+      walk(p.input, union(need, physicalExprColumns(p.predicate)), out);
       return;
     case 'assert_unique':
       walk(p.input, union(need, [p.column]), out);
@@ -70,7 +70,7 @@ function walk(p: PhysicalPlan, need: ReadonlySet<number>, out: Map<number, Set<n
     case 'project': {
       const s = new Set<number>();
       p.items.forEach((it, i) => {
-        if (need.has(i)) for (const c of exprColumns(it.expr)) s.add(c);
+        if (need.has(i)) for (const c of physicalExprColumns(it.expr)) s.add(c);
       });
       walk(p.input, s, out);
       return;
@@ -122,7 +122,7 @@ function walk(p: PhysicalPlan, need: ReadonlySet<number>, out: Map<number, Set<n
       }
       const condition = p.kind === 'hash_join' ? p.residual : p.condition;
       if (condition !== null) {
-        for (const c of exprColumns(condition)) {
+        for (const c of physicalExprColumns(condition)) {
           if (c < leftWidth) left.add(c);
           else right.add(c - leftWidth);
         }
@@ -151,41 +151,4 @@ function union(a: ReadonlySet<number>, b: Iterable<number>): Set<number> {
   const s = new Set(a);
   for (const x of b) s.add(x);
   return s;
-}
-
-/** The input columns an expression reads. */
-export function exprColumns(e: PhysicalExpr, out: Set<number> = new Set()): Set<number> {
-  switch (e.kind) {
-    case 'column':
-      out.add(e.index);
-      break;
-    case 'literal':
-      break;
-    case 'call':
-    case 'and':
-    case 'or':
-      for (const a of e.args) exprColumns(a, out);
-      break;
-    case 'cast':
-    case 'not':
-    case 'is_null':
-      exprColumns(e.input, out);
-      break;
-    case 'case':
-      for (const w of e.whens) {
-        exprColumns(w.condition, out);
-        exprColumns(w.result, out);
-      }
-      if (e.else) exprColumns(e.else, out);
-      break;
-    case 'in':
-      exprColumns(e.input, out);
-      for (const x of e.list) exprColumns(x, out);
-      break;
-    case 'like':
-      exprColumns(e.input, out);
-      exprColumns(e.pattern, out);
-      break;
-  }
-  return out;
 }

@@ -544,3 +544,40 @@ export function exprToString(e: PhysicalExpr): string {
       )}${e.escape === null ? '' : ` ESCAPE '${e.escape}'`})`;
   }
 }
+
+/** The input columns an expression reads. */
+export function physicalExprColumns(e: PhysicalExpr, out: Set<number> = new Set()): Set<number> {
+  switch (e.kind) {
+    case 'column':
+      out.add(e.index);
+      break;
+    case 'literal':
+      break;
+    case 'call':
+    case 'and':
+    case 'or':
+      for (const a of e.args) physicalExprColumns(a, out);
+      break;
+    case 'cast':
+    case 'not':
+    case 'is_null':
+      physicalExprColumns(e.input, out);
+      break;
+    case 'case':
+      for (const w of e.whens) {
+        physicalExprColumns(w.condition, out);
+        physicalExprColumns(w.result, out);
+      }
+      if (e.else) physicalExprColumns(e.else, out);
+      break;
+    case 'in':
+      physicalExprColumns(e.input, out);
+      for (const x of e.list) physicalExprColumns(x, out);
+      break;
+    case 'like':
+      physicalExprColumns(e.input, out);
+      physicalExprColumns(e.pattern, out);
+      break;
+  }
+  return out;
+}

@@ -64,7 +64,7 @@ import {
   type WindowNode,
 } from '../logical/plan.ts';
 import { BOOLEAN, type DataType, type Field, INT64, typesEqual, typeToString } from '../types/data-type.ts';
-import type { PhysicalExpr, ScalarValue } from './expr.ts';
+import { type PhysicalExpr, physicalExprColumns, type ScalarValue } from './expr.ts';
 import type { NodeBase } from './nodes/common.ts';
 import { type PhysicalPlan, planInputs, visitPhysical, withInputs } from './plan.ts';
 import { toPhysicalExpr } from './planner/expr.ts';
@@ -602,7 +602,7 @@ class Planner {
         ...config,
         ...(projected ? { projection } : {}),
         ...(projected && residualExpr !== null
-          ? { residualColumns: [...physicalColumns(residualExpr)].sort((a, b) => a - b) }
+          ? { residualColumns: [...physicalExprColumns(residualExpr)].sort((a, b) => a - b) }
           : {}),
       };
       const node = this.make<'hash_join'>(
@@ -896,43 +896,6 @@ export function neededColumns(root: LogicalPlan): Map<LogicalPlan, Set<ColumnId>
   };
   walk(root, all(root));
   return out;
-}
-
-/** Input columns a physical expression reads. */
-function physicalColumns(e: PhysicalExpr, into: Set<number> = new Set()): Set<number> {
-  switch (e.kind) {
-    case 'column':
-      into.add(e.index);
-      break;
-    case 'literal':
-      break;
-    case 'call':
-    case 'and':
-    case 'or':
-      for (const a of e.args) physicalColumns(a, into);
-      break;
-    case 'cast':
-    case 'is_null':
-    case 'not':
-      physicalColumns(e.input, into);
-      break;
-    case 'case':
-      for (const w of e.whens) {
-        physicalColumns(w.condition, into);
-        physicalColumns(w.result, into);
-      }
-      if (e.else) physicalColumns(e.else, into);
-      break;
-    case 'in':
-      physicalColumns(e.input, into);
-      for (const x of e.list) physicalColumns(x, into);
-      break;
-    case 'like':
-      physicalColumns(e.input, into);
-      physicalColumns(e.pattern, into);
-      break;
-  }
-  return into;
 }
 
 function fieldOf(c: OutputColumn): Field {
