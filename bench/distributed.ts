@@ -2,7 +2,7 @@
  * `npm run bench -- distributed [--sf 1] [--runs 3] [--queries 1,3,18] [--dir DIR] [--tasks N]
  * [--split-size BYTES] [--max-concurrency N]`: the 22 TPC-H queries embedded (the distributed
  * runtime on worker threads, default settings unless given) against `--mode single` (one process),
- * on the same Parquet files (generated once into ./data/bench/sf<sf>), warm: one unmeasured run of
+ * on the same Parquet files (generated once into ./.bench-data/sf<sf>, outside ./data so the demo's catalog never sees it), warm: one unmeasured run of
  * each, then the median of `--runs` runs, alternating the two modes. Prints per query the two
  * times and their ratio, the stages and tasks, the spool bytes written and read, and the requests
  * (invocations, storage GET/PUT/LIST/DELETE, queue sends/receives/acks); then the geometric mean
@@ -42,7 +42,7 @@ export async function distributedBench(args: string[]): Promise<void> {
   });
   const sf = Number(values.sf);
   const runs = Math.max(1, Number(values.runs));
-  const dir = values.dir ?? join('data', 'bench', `sf${sf}`);
+  const dir = values.dir ?? join('.bench-data', `sf${sf}`);
   const queries = values.queries
     ? values.queries.split(',').map((q) => Number(q.trim()))
     : Array.from({ length: 22 }, (_, i) => i + 1);

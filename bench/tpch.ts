@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- tpch [--sf 1] [--runs 3] [--queries 1,3,18] [--dir DIR]`: the 22 TPC-H queries
  * with Skein in this process (`--mode single`) and with DuckDB at one thread, on the same Parquet
- * files (generated once into ./data/bench/sf<sf>), warm: one unmeasured run each, then the median of
+ * files (generated once into ./.bench-data/sf<sf>, outside ./data so the demo's catalog never sees it), warm: one unmeasured run each, then the median of
  * `--runs` runs. Prints per-query times, Skein ÷ DuckDB, their geometric mean, and Skein's memory
  * per query: its memory pool's peak (what operators reserved) and the growth of the process's RSS
  * over the query (sampled every 5 ms).
@@ -43,7 +43,7 @@ export async function tpchBench(args: string[]): Promise<void> {
   });
   const sf = Number(values.sf);
   const runs = Math.max(1, Number(values.runs));
-  const dir = values.dir ?? join('data', 'bench', `sf${sf}`);
+  const dir = values.dir ?? join('.bench-data', `sf${sf}`);
   const queries = values.queries
     ? values.queries.split(',').map((q) => Number(q.trim()))
     : Array.from({ length: 22 }, (_, i) => i + 1);

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { App } from 'aws-cdk-lib/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SkeinStack, type SkeinStackProps } from '../../cdk/lib/skein-stack.ts';
 import { SqsMessageQueue } from '../../src/adapters/aws/sqs-message-queue.ts';
 import { startEmulators } from '../aws/emulators.ts';
@@ -18,9 +19,20 @@ const FUNCTIONS: SkeinStackProps['functions'] = {
   worker: { entry: entry('worker'), memoryMb: 4096, timeoutSeconds: 600, reservedConcurrency: 50 },
 };
 
+/** Each App's cloud assembly goes to a folder of ours, removed after the tests (CDK's default is a fresh temporary folder it never deletes). */
+const outdirs: string[] = [];
+function outdir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'skein-cdk-test-'));
+  outdirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of outdirs) rmSync(d, { recursive: true, force: true });
+});
+
 /** The stack as `npm run synth` makes it (same feature flags), without bundling (fast). */
 function synth(props: Partial<SkeinStackProps> = {}): Template {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ outdir: outdir(), context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
   const stack = new SkeinStack(app, 'SkeinTest', { functions: FUNCTIONS, ...props });
   return Template.fromStack(stack);
 }
@@ -215,7 +227,10 @@ describe('SkeinStack template', () => {
 
 describe('SkeinStack bundling', () => {
   it('bundles each function with local esbuild into one ES module well under 2 MB, that runs', async () => {
-    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
+    const app = new App({
+      outdir: outdir(),
+      context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true },
+    });
     const services = fileURLToPath(new URL('./fixtures/services-handler.ts', import.meta.url));
     const t0 = performance.now();
     // NodejsFunction bundles as it is constructed.

@@ -4,7 +4,7 @@
  * where the query orders them (ties compared as multisets).
  *
  * Scale factor 0.01 (generated into a temporary folder) in `npm test`; `npm run test:tpch-large`
- * sets SKEIN_TPCH_SF=1 (or any other) and keeps the data in ./data/bench/sf<sf> (shared with the
+ * sets SKEIN_TPCH_SF=1 (or any other) and keeps the data in ./.bench-data/sf<sf> (shared with the
  * benchmark) between runs.
  */
 import { existsSync } from 'node:fs';
@@ -33,7 +33,7 @@ beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skein-tpch-queries-'));
     temporary = true;
   } else {
-    dir = join('data', 'bench', `sf${SF}`);
+    dir = join('.bench-data', `sf${SF}`);
   }
   if (!TPCH_TABLES.every((t) => existsSync(join(dir, t)))) await generateTpch({ sf: SF, out: dir });
   skein = new Skein({ data: dir });
