@@ -16,16 +16,52 @@ import { parseArgs } from 'node:util';
 import { formatBytes } from '../src/distributed/format.ts';
 import { parseBytes } from '../src/engine/settings.ts';
 import { Skein } from '../src/engine/skein.ts';
+import type { Batch } from '../src/exec/vector.ts';
 import type { QueryStats } from '../src/runtime/query-coordinator.ts';
 import { generateTpch } from '../src/tpch/generate.ts';
 import { TPCH_TABLES } from '../src/tpch/schema.ts';
 import { machineLine, table } from './machine.ts';
 
-interface Measure {
+export interface Measure {
   ms: number;
   rows: number;
   stats?: QueryStats;
 }
+
+/** The TPC-H Parquet files of a scale factor for benchmarks (generated once, outside ./data). */
+export async function benchData(sf: number, dir = join('.bench-data', `sf${sf}`)): Promise<string> {
+  if (!TPCH_TABLES.every((t) => existsSync(join(dir, t)))) {
+    process.stdout.write(`generating TPC-H SF ${sf} into ${dir} …\n`);
+    await generateTpch({ sf, out: dir });
+  }
+  return dir;
+}
+
+/** The text of TPC-H query `n` (1–22). */
+export function tpchSql(n: number): Promise<string> {
+  return readFile(
+    new URL(`../test/data/tpch/queries/q${String(n).padStart(2, '0')}.sql`, import.meta.url),
+    'utf8',
+  );
+}
+
+/** Runs SQL to the end: its time, rows and (distributed) statistics; `onBatch` sees every batch. */
+export async function runMeasured(db: Skein, sql: string, onBatch?: (b: Batch) => void): Promise<Measure> {
+  const t0 = performance.now();
+  let rows = 0;
+  let stats: QueryStats | undefined;
+  for await (const r of db.execute(sql)) {
+    for await (const b of r.batches) {
+      rows += b.length;
+      onBatch?.(b);
+    }
+    if (r.query?.distributed) stats = r.query.distributed.stats();
+  }
+  return { ms: performance.now() - t0, rows, ...(stats ? { stats } : {}) };
+}
+
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function distributedBench(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -42,14 +78,10 @@ export async function distributedBench(args: string[]): Promise<void> {
   });
   const sf = Number(values.sf);
   const runs = Math.max(1, Number(values.runs));
-  const dir = values.dir ?? join('.bench-data', `sf${sf}`);
+  const dir = await benchData(sf, values.dir);
   const queries = values.queries
     ? values.queries.split(',').map((q) => Number(q.trim()))
     : Array.from({ length: 22 }, (_, i) => i + 1);
-  if (!TPCH_TABLES.every((t) => existsSync(join(dir, t)))) {
-    process.stdout.write(`generating TPC-H SF ${sf} into ${dir} …\n`);
-    await generateTpch({ sf, out: dir });
-  }
   const embeddedOptions = {
     ...(values.tasks ? { tasks: Number(values.tasks) } : {}),
     ...(values['split-size'] ? { splitSize: parseBytes(values['split-size'], '--split-size') } : {}),
@@ -66,17 +98,7 @@ export async function distributedBench(args: string[]): Promise<void> {
   );
   embedded.embedded().warm();
 
-  const run = async (db: Skein, sql: string): Promise<Measure> => {
-    const t0 = performance.now();
-    let rows = 0;
-    let stats: QueryStats | undefined;
-    for await (const r of db.execute(sql)) {
-      for await (const b of r.batches) rows += b.length;
-      if (r.query?.distributed) stats = r.query.distributed.stats();
-    }
-    return { ms: performance.now() - t0, rows, ...(stats ? { stats } : {}) };
-  };
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const run = (db: Skein, sql: string) => runMeasured(db, sql);
 
   const out: string[][] = [];
   const ratios: number[] = [];
@@ -86,7 +108,7 @@ export async function distributedBench(args: string[]): Promise<void> {
   let totalRead = 0;
   for (const n of queries) {
     const name = `q${String(n).padStart(2, '0')}`;
-    const sql = await readFile(new URL(`../test/data/tpch/queries/${name}.sql`, import.meta.url), 'utf8');
+    const sql = await tpchSql(n);
     await run(embedded, sql);
     await run(single, sql);
     const e: Measure[] = [];

@@ -1,6 +1,6 @@
 /**
  * The flags `skein query` and `skein explain` share for choosing how a query runs — `--mode`,
- * `--tasks`, `--split-size`, `--max-concurrency` — and `--stats-json`, which writes a query's
+ * `--tasks`, `--split-size`, `--max-concurrency`, `--fanout` — and `--stats-json`, which writes a query's
  * statistics as JSON.
  *
  * The statistics document (`--stats-json FILE`):
@@ -16,7 +16,15 @@
  *     "rowsOut": number, "bytesOut": number, // rows and (Arrow, in memory) bytes it output
  *     "spoolBytesWritten": number, "spoolBytesRead": number,
  *     "distribution": "source" | "hash" | "single", "output": "hash" | "broadcast" | "gather" | "result",
- *     "decision": { "tasks": number, "reason": string, "inputBytes": number | null },
+ *     "decision": { "tasks": number, "reason": string, "inputBytes": number | null,
+ *                   "policy": "static" | "adaptive",            // absent: static
+ *                   "adaptive": {                               // adaptive decisions only
+ *                     "basis": "loadinfo" | "manifests",        // LoadInfo quorum, or (LoadInfo lost/late) the commits
+ *                     "estimatedBytes": number, "actualBytes": number, "qError": number,
+ *                     "targetBytesPerTask": number, "quorum": number,
+ *                     "leadMs": number,                         // decision → producers' last commit
+ *                     "estimates": [{ "stage", "bytes", "tasks", "reported", "ended" }] } },
+ *     "loadInfos": number,                  // LoadInfo events its tasks sent (adaptive: one per attempt)
  *     "taskStats": [{ "task", "attempt", "wallMs", "rowsOut", "bytesOut", "spoolBytesWritten",
  *                     "spoolBytesRead", "splits", "memoryPeak" }]
  *   }],
@@ -42,6 +50,7 @@ export const DISTRIBUTED_FLAGS = {
   tasks: { type: 'string' },
   'split-size': { type: 'string' },
   'max-concurrency': { type: 'string' },
+  fanout: { type: 'string' },
 } as const;
 
 export const DISTRIBUTED_USAGE = `  --mode     embedded (default): the distributed runtime — stages of tasks on worker threads,
@@ -50,7 +59,11 @@ export const DISTRIBUTED_USAGE = `  --mode     embedded (default): the distribut
   --split-size BYTES
              largest leaf split (a Parquet row group, or a row range of one), e.g. 64KB; default 128MiB
   --max-concurrency N
-             tasks (functions) in flight at once; default: the number of cores`;
+             tasks (functions) in flight at once; default: the number of cores
+  --fanout adaptive|static
+             how stages reading hash exchanges get their task count: adaptive (default) from
+             their producers' sampled LoadInfo, est. bytes ÷ 64 MiB per task; static: a fixed
+             consumer count (one task when tiny). --tasks N overrides both`;
 
 export interface RunMode {
   readonly mode: 'single' | 'embedded';
@@ -67,10 +80,17 @@ export function runModeFromFlags(values: Record<string, string | boolean | undef
   const maxConcurrency = countFlag('max-concurrency', values['max-concurrency']);
   const split = values['split-size'];
   const splitSize = split === undefined ? undefined : parseBytes(String(split), '--split-size');
-  if (mode === 'single' && (tasks !== undefined || maxConcurrency !== undefined || splitSize !== undefined)) {
+  const fanout = values.fanout === undefined ? undefined : String(values.fanout);
+  if (fanout !== undefined && fanout !== 'adaptive' && fanout !== 'static') {
+    throw new SkeinError('INVALID_ARGUMENT', `--fanout must be adaptive or static, got '${fanout}'`);
+  }
+  if (
+    mode === 'single' &&
+    (tasks !== undefined || maxConcurrency !== undefined || splitSize !== undefined || fanout !== undefined)
+  ) {
     throw new SkeinError(
       'INVALID_ARGUMENT',
-      '--tasks, --split-size and --max-concurrency need --mode embedded',
+      '--tasks, --split-size, --max-concurrency and --fanout need --mode embedded',
     );
   }
   return {
@@ -79,6 +99,7 @@ export function runModeFromFlags(values: Record<string, string | boolean | undef
       ...(tasks === undefined ? {} : { tasks }),
       ...(splitSize === undefined ? {} : { splitSize }),
       ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      ...(fanout === undefined ? {} : { fanout }),
     },
   };
 }

@@ -4,7 +4,8 @@ import { DISTRIBUTED_FLAGS, DISTRIBUTED_USAGE, runModeFromFlags } from './distri
 import { sqlInput } from './sql-input.ts';
 
 export const EXPLAIN_USAGE = `usage: skein explain [--verbose] [--analyze] [--data DIR] [--mode embedded|single]
-                     [--tasks N] [--split-size BYTES] [--max-concurrency N] (SQL | -f FILE)
+                     [--tasks N] [--split-size BYTES] [--max-concurrency N] [--fanout adaptive|static]
+                     (SQL | -f FILE)
 
 Prints the plan of a query: in embedded mode its stages (task counts, exchanges, join decisions)
 and each stage's operators; in single mode the physical plan. One operator per line with its

@@ -13,8 +13,8 @@ import { OUTPUT_FORMATS, type OutputFormat, writeResult } from './output.ts';
 import { sqlInput } from './sql-input.ts';
 
 export const QUERY_USAGE = `usage: skein query [--data DIR] [--format table|csv|json] [--mode embedded|single]
-                   [--tasks N] [--split-size BYTES] [--max-concurrency N] [--stats-json FILE]
-                   (SQL | -f FILE)
+                   [--tasks N] [--split-size BYTES] [--max-concurrency N] [--fanout adaptive|static]
+                   [--stats-json FILE] (SQL | -f FILE)
 
 Runs SQL (one or more statements separated by ';') and prints the rows of each statement that
 returns any. --data DIR makes each folder of Parquet/CSV files in DIR a table named after it.

@@ -132,7 +132,14 @@ export async function estimateTaskCounts(
         const b = graph.stages.find((x) => x.id === i.stage)?.estimatedOutputBytes ?? null;
         bytes = bytes === null || b === null ? null : bytes + b;
       }
-      out.set(s.id, decideTaskCount({ distribution: 'hash', inputBytes: bytes, estimated: true, options }));
+      const d = decideTaskCount({ distribution: 'hash', inputBytes: bytes, estimated: true, options });
+      // Adaptive fan-out decides these stages while the query runs, from LoadInfo.
+      out.set(
+        s.id,
+        options.fanout === 'adaptive' && options.tasks === null
+          ? { ...d, reason: `${d.reason}; adaptive: decided at runtime from LoadInfo` }
+          : d,
+      );
     } else {
       out.set(s.id, decideTaskCount({ distribution: 'single', inputBytes: null, options }));
     }

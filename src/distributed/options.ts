@@ -1,7 +1,7 @@
 /**
  * The knobs of distributed execution: one typed object with documented defaults
- * ({@link resolveDistributedOptions}). The CLI maps `--tasks`, `--split-size` and
- * `--max-concurrency` onto it; tests force maximal distribution with `{ tasks: 4, splitSize: 64 KiB }`.
+ * ({@link resolveDistributedOptions}). The CLI maps `--tasks`, `--split-size`,
+ * `--max-concurrency` and `--fanout` onto it; tests force maximal distribution with `{ tasks: 4, splitSize: 64 KiB }`.
  *
  * | option | default | meaning |
  * |---|---|---|
@@ -14,7 +14,13 @@
  * | `maxTasks` | 256 | tasks per stage at most |
  * | `buckets` | 128 | buckets B of every hash exchange (fixed when the producer stage starts) |
  * | `inlineBytes` | 2 MiB | a broadcast build side reading at most this many file bytes (and no partitioned input) is computed in every probe task instead of in a stage of its own |
- * | `broadcastLimit` | 128 MiB | a join's build side may be broadcast only when estimated at most this big (see `chooseJoinDistribution`) |
+ * | `broadcastLimit` | 128 MiB | the broadcast threshold: a join's build side may be broadcast only when estimated at most this big (see `chooseJoinDistribution`) |
+ * | `fanout` | `adaptive` | how a stage reading hash exchanges gets its task count: `adaptive` from its producers' sampled LoadInfo (DESIGN §3.6, `adaptive-fanout.ts`), `static` from `consumerTasks` / `tinyBytes` (the tuned baseline); `tasks` overrides both |
+ * | `targetBytesPerTask` | 64 MiB | adaptive: a consumer stage gets clamp(ceil(estimated input bytes ÷ this), 1, `maxTasks`) tasks (in-memory Arrow bytes, as manifests count them) |
+ * | `quorum` | 0.2 | adaptive: a consumer stage is decided once this fraction of each hash producer's tasks sent LoadInfo (or all of them ended), in (0, 1] |
+ * | `sampleRows` | 131072 | a producer task's Sampler reports after this many output rows… |
+ * | `sampleBytes` | 16 MiB | …or this many output bytes… |
+ * | `sampleMs` | 1000 | …or once a batch arrives this long after the task started — whichever comes first; at the end of its output at the latest |
  *
  * @example
  * const o = resolveDistributedOptions({ tasks: 4, splitSize: 64 * 1024 });
@@ -33,6 +39,12 @@ export interface DistributedOptions {
   readonly buckets: number;
   readonly broadcastLimit: number;
   readonly inlineBytes: number;
+  readonly fanout: 'adaptive' | 'static';
+  readonly targetBytesPerTask: number;
+  readonly quorum: number;
+  readonly sampleRows: number;
+  readonly sampleBytes: number;
+  readonly sampleMs: number;
 }
 
 export type DistributedOptionsInput = { readonly [K in keyof DistributedOptions]?: DistributedOptions[K] };
@@ -52,7 +64,17 @@ export function resolveDistributedOptions(input: DistributedOptionsInput = {}): 
     buckets: whole('buckets', input.buckets ?? 128, 1),
     broadcastLimit: whole('broadcastLimit', input.broadcastLimit ?? 128 * MiB, 0),
     inlineBytes: whole('inlineBytes', input.inlineBytes ?? 2 * MiB, 0),
+    fanout: input.fanout ?? 'adaptive',
+    targetBytesPerTask: whole('targetBytesPerTask', input.targetBytesPerTask ?? 64 * MiB, 1),
+    quorum: input.quorum ?? 0.2,
+    sampleRows: whole('sampleRows', input.sampleRows ?? 131_072, 1),
+    sampleBytes: whole('sampleBytes', input.sampleBytes ?? 16 * MiB, 1),
+    sampleMs: whole('sampleMs', input.sampleMs ?? 1000, 0),
   };
+  if (o.fanout !== 'adaptive' && o.fanout !== 'static')
+    throw new SkeinError('INVALID_ARGUMENT', `fanout must be adaptive or static, got '${String(o.fanout)}'`);
+  if (!(o.quorum > 0 && o.quorum <= 1))
+    throw new SkeinError('INVALID_ARGUMENT', `quorum must be a fraction in (0, 1], got ${o.quorum}`);
   if (o.buckets > 1 << 16)
     throw new SkeinError('INVALID_ARGUMENT', `buckets must be at most 65536, got ${o.buckets}`);
   return o;

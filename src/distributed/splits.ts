@@ -35,7 +35,7 @@ export interface SourceSplit {
   readonly rowGroup?: number;
   /** Rows [start, end) of the row group. */
   readonly rows?: { readonly start: number; readonly end: number };
-  /** The row group's row count (with `rows`). */
+  /** The row group's row count (Parquet). */
   readonly rowGroupRows?: number;
   /**
    * Bytes of work: the columns it reads, decoded (rows × value width; the uncompressed size for
@@ -92,7 +92,7 @@ export async function enumerateSplits(
         const pieces =
           rg.numRows > 1 && weight > splitSize ? Math.min(rg.numRows, Math.ceil(weight / splitSize)) : 1;
         if (pieces === 1) {
-          out.push({ key: file.key, size, rowGroup: g, weight });
+          out.push({ key: file.key, size, rowGroup: g, rowGroupRows: rg.numRows, weight });
           continue;
         }
         for (let k = 0; k < pieces; k++) {

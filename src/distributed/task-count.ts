@@ -2,8 +2,9 @@
  * The static fan-out policy: how many tasks a stage gets, decided when the stage starts, from what
  * is known then — its splits (source stages) or its producers' committed output (hash stages) —
  * or, for EXPLAIN without running, from estimates. Every decision carries its reason, shown by
- * EXPLAIN ANALYZE and the statistics ("4 tasks: 210 MiB ÷ 32 MiB per task"). The adaptive policy
- * (LoadInfo, DESIGN §3.6) replaces this function later; its inputs are already the right ones.
+ * EXPLAIN ANALYZE and the statistics ("4 tasks: 210 MiB ÷ 32 MiB per task"). With `fanout:
+ * 'adaptive'` (the default) stages reading hash exchanges are sized by `decideAdaptiveTaskCount`
+ * instead, from their producers' sampled LoadInfo; this policy stays the tuned static baseline.
  *
  * - `single` stages: 1 (a gather's consumer always has one task).
  * - forced (`tasks`): that many, but no more than there are splits (source) or buckets (hash).
@@ -15,6 +16,7 @@
  * decideTaskCount({ distribution: 'source', inputBytes: 210 * 2 ** 20, splits: 12, options });
  * // → { tasks: 8, reason: '210 MiB ÷ 32 MiB per task, rounded to whole waves of 2', … }
  */
+import type { AdaptiveDecisionInputs } from './adaptive-fanout.ts';
 import { formatBytes } from './format.ts';
 import type { DistributedOptions } from './options.ts';
 import type { StageDistribution } from './stage-graph.ts';
@@ -37,6 +39,10 @@ export interface TaskCountDecision {
   readonly tasks: number;
   readonly reason: string;
   readonly inputBytes: number | null;
+  /** Which policy decided: `static` (this file) or `adaptive` (`adaptive-fanout.ts`). Static when absent. */
+  readonly policy?: 'static' | 'adaptive';
+  /** Adaptive: what the decision was made from, and how it compared with what came (q-error). */
+  readonly adaptive?: AdaptiveDecisionInputs;
 }
 
 export function decideTaskCount(i: TaskCountInput): TaskCountDecision {

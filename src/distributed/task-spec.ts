@@ -64,6 +64,19 @@ export interface TaskSpec {
   /** How often a running task sends a heartbeat (and checks whether its query was cancelled). */
   readonly heartbeatMs: number;
   readonly faults?: readonly TaskFault[];
+  /** The Sampler's bounds and the task's assigned input (`src/runtime/sampler.ts`); no LoadInfo when absent. */
+  readonly sample?: TaskSample;
+}
+
+/** What a producer task's Sampler needs: when to report, and how much input the task was given. */
+export interface TaskSample {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly ms: number;
+  /** Rows of the task's splits (partitioned scans) plus the rows of its exchange reads. */
+  readonly inputRows: number;
+  /** Node ids of the scans whose rows count towards `inputRows`. */
+  readonly scans: readonly number[];
 }
 
 /** An invocation payload: the spec inline, or where to find it. */

@@ -51,6 +51,8 @@ export interface ExecEnv {
    * the spool of the producer stage).
    */
   exchange?(node: ExchangeSourceNode): BatchStream;
+  /** Told the rows each table scan reads, before its predicate (a task's driver progress). */
+  scanned?(node: number, rows: number): void;
 }
 
 /** One node's counters. */
@@ -102,9 +104,9 @@ export function executePlan(
   let scanKeep: readonly number[] | undefined;
   const scanTail = (
     s: BatchStream,
-    p: { predicate: PhysicalExpr | null; limit: number | null },
+    p: { id: number; predicate: PhysicalExpr | null; limit: number | null },
   ): BatchStream => {
-    let out = s;
+    let out = env.scanned ? countedScan(s, p.id, env.scanned) : s;
     if (p.predicate !== null) out = filterStream(out, p.predicate, ctx, scanKeep);
     if (p.limit !== null) out = limit(out, { limit: p.limit }, ctx);
     return out;
@@ -352,6 +354,19 @@ function instrument(s: BatchStream, m: OperatorMetrics): BatchStream {
           throw err;
         },
       };
+    },
+  };
+}
+
+/** The stream, telling `f` the rows of each batch as it passes. */
+function countedScan(s: BatchStream, id: number, f: (node: number, rows: number) => void): BatchStream {
+  return {
+    schema: s.schema,
+    async *[Symbol.asyncIterator]() {
+      for await (const b of s) {
+        f(id, b.length);
+        yield b;
+      }
     },
   };
 }

@@ -9,6 +9,10 @@
  * - `heartbeat`: it is alive; progress so far.
  * - `commit`: it finished; its spool manifest and metrics. The first commit of a task wins.
  * - `failed`: it caught an error: the code and message, for the user.
+ * - `load`: its Sampler's LoadInfo (DESIGN §3.6) — exactly one per attempt: after the first
+ *   output batches, or at the end of its output (also when there was none), or when it failed
+ *   before (`failed: true`). The coordinator sizes consumer stages from these; a lost, late or
+ *   duplicated one only makes the decision wait for the commits instead.
  *
  * A body above the queue's limit (a commit with a very large manifest) goes to the blob store;
  * the message then carries `bodyKey` ({@link encodeEvent} / {@link decodeEvent}).
@@ -70,6 +74,25 @@ export interface TaskMetrics {
   readonly operators: readonly OperatorTaskMetrics[];
 }
 
+/** What a producer task's Sampler saw of its output (DESIGN §3.6). */
+export interface LoadInfo {
+  /** Output rows and bytes (in-memory Arrow bytes, as spool manifests count them) seen so far. */
+  readonly rows: number;
+  readonly bytes: number;
+  /** Per output column (of the columns written; unread placeholders are 0): bytes, NULL fraction, distinct values (a sketch's estimate). */
+  readonly columnBytes: readonly number[];
+  readonly nullFraction: readonly number[];
+  readonly distinct: readonly number[];
+  /** Driver progress: input consumed ÷ the task's assigned input (rows of its splits and exchange reads), in [0, 1]; 1 once ended. */
+  readonly progress: number;
+  /** Whether the task's output had ended (then the figures are exact). */
+  readonly ended: boolean;
+  /** Whether the attempt failed before sampling enough (an explicit end: its figures count for nothing). */
+  readonly failed?: boolean;
+  /** ms from the task's start to the report. */
+  readonly afterMs: number;
+}
+
 export type TaskEvent =
   | (AttemptRef & { readonly type: 'started'; readonly id: string; readonly at: number })
   | (AttemptRef & {
@@ -85,6 +108,12 @@ export type TaskEvent =
       readonly at: number;
       readonly manifest: SpoolManifest;
       readonly metrics: TaskMetrics;
+    })
+  | (AttemptRef & {
+      readonly type: 'load';
+      readonly id: string;
+      readonly at: number;
+      readonly load: LoadInfo;
     })
   | (AttemptRef & {
       readonly type: 'failed';
@@ -114,6 +143,10 @@ export function heartbeatEvent(a: AttemptRef, seq: number, rowsOut: number): Tas
 
 export function commitEvent(a: AttemptRef, manifest: SpoolManifest, metrics: TaskMetrics): TaskEvent {
   return { ...ref(a), type: 'commit', id: eventId(a, 'commit'), at: Date.now(), manifest, metrics };
+}
+
+export function loadEvent(a: AttemptRef, load: LoadInfo): TaskEvent {
+  return { ...ref(a), type: 'load', id: eventId(a, 'load'), at: Date.now(), load };
 }
 
 export function failedEvent(a: AttemptRef, error: { code: ErrorCode; message: string }): TaskEvent {

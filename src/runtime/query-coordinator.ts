@@ -85,6 +85,12 @@ export interface QueryRunOptions {
   readonly faults?: readonly TaskFault[];
   /** Called once the query has ended and been cleaned up. */
   readonly onEnd?: () => void;
+  /**
+   * Keep the root stage's committed output instead of reading it back: {@link QueryCoordinator.runRetained}
+   * returns its manifests, and cleanup deletes everything else. Whoever holds the manifests deletes
+   * their objects later (`releaseQuery` in engine/query-service.ts; the bucket's lifecycle rule otherwise).
+   */
+  readonly retainResult?: boolean;
 }
 
 /** What a query did: the `--stats-json` document (see the CLI's help for the schema). */
@@ -233,6 +239,19 @@ export class QueryCoordinator {
   }
 
   private resultBytesRead = 0;
+  private retained: SpoolManifest[] | undefined;
+
+  /**
+   * With `retainResult`: runs the query to its end and returns the root stage's committed
+   * manifests, which cleanup leaves in the spool. Throws the query's failure.
+   */
+  async runRetained(): Promise<SpoolManifest[]> {
+    if (!this.run.retainResult)
+      throw new SkeinError('INTERNAL', 'runRetained() needs the retainResult option');
+    const root = this.graph.stages.find((s) => s.id === this.graph.root)!;
+    for await (const _ of this.execute(root.fragment.schema));
+    return this.retained!;
+  }
 
   // ------------------------------------------------------------------------------------------
 
@@ -242,8 +261,13 @@ export class QueryCoordinator {
     this.state = 'running';
     try {
       await this.drive();
-      this.state = 'reading';
       const root = this.stages.get(this.graph.root)!;
+      if (this.run.retainResult) {
+        this.retained = root.manifests();
+        this.state = 'succeeded';
+        return;
+      }
+      this.state = 'reading';
       const manifests = root.manifests();
       const read = planSpoolRead(manifests, { lo: 0, hi: manifests[0]?.bucketCount ?? 1 });
       const node = {
@@ -350,6 +374,11 @@ export class QueryCoordinator {
         return;
       case 'heartbeat':
         return;
+      case 'load':
+        // LoadInfo (DESIGN §3.6): kept per task; a consumer stage may now have its quorum.
+        stage.recordLoad(a, e.load);
+        this.decideStages();
+        return;
       case 'failed': {
         if (a.state === 'committed' || a.state === 'failed' || a.state === 'lost') return;
         a.state = 'failed';
@@ -377,8 +406,17 @@ export class QueryCoordinator {
           return;
         }
         if (stage.commit(a, e.manifest, e.metrics)) await this.stageCommitted(stage);
+        else this.decideStages();
         return;
       }
+    }
+  }
+
+  /** Decides the waiting consumer stages whose producers reached a quorum (adaptive fan-out). */
+  private decideStages(): void {
+    if (this.failure !== undefined) return;
+    for (const sc of this.stages.values()) {
+      if (sc.state === 'waiting') sc.decideEarly((id) => this.stages.get(id)!, this.run.options);
     }
   }
 
@@ -397,6 +435,7 @@ export class QueryCoordinator {
         queryId: this.queryId,
         options: this.run.options,
         producerManifests: (id) => this.stages.get(id)!.manifests(),
+        producer: (id) => this.stages.get(id)!,
         spool: this.services.spoolLocation,
         events: this.events,
         batchSize: this.run.batchSize,
@@ -514,12 +553,20 @@ export class QueryCoordinator {
     await attempt(() =>
       this.services.state.put(cancelKey(this.queryId), { reason: this.failure?.message ?? 'ended' }),
     );
-    for (const id of this.stages.keys()) await attempt(() => this.deleteStageOutput(id));
+    // A retained result (the root stage's winning attempts) stays; everything else goes.
+    const keep = this.retained === undefined ? undefined : this.stages.get(this.graph.root)!;
+    for (const id of this.stages.keys()) {
+      if (keep?.id !== id) await attempt(() => this.deleteStageOutput(id));
+    }
     // Whatever else the attempts it launched wrote — a run that never reported, a second run of an
     // invocation delivered twice — is under their prefixes: one listing each. (A run writing after
     // a listing finds the tombstone when it checks, after writing, and deletes its output itself.)
     const launched = [...this.stages.values()].flatMap((sc) =>
-      sc.tasks.flatMap((t) => t.attempts.filter((a) => a.state !== 'pending').map((a) => a.ref)),
+      sc.tasks.flatMap((t) =>
+        t.attempts
+          .filter((a) => a.state !== 'pending' && !(sc === keep && a.ref.attempt === t.winner?.attempt))
+          .map((a) => a.ref),
+      ),
     );
     if (launched.length > 0) await attempt(() => deleteAttemptSpool(this.spool, launched));
     if (this.storedKeys.length > 0) await attempt(() => this.spool.delete(this.storedKeys));

@@ -18,8 +18,23 @@
  * ```
  * Attempts are numbered from 0 and their number is in every key and event; retries (a later
  * issue) add attempts to a task, and the commit rule already picks exactly one.
+ *
+ * **Adaptive fan-out** (`fanout: 'adaptive'`, DESIGN §3.6). A producer stage's tasks carry Sampler
+ * bounds and their assigned input in their specs, and their LoadInfo is kept per task
+ * ({@link StageCoordinator.recordLoad}). A waiting stage that reads hash exchanges is decided
+ * ({@link StageCoordinator.decideEarly}) as soon as each of its hash producers has a quorum —
+ * usually before they commit; when LoadInfo is lost it is decided at its start from the commits.
+ * It still *starts* only once its producers committed: a consumer's TaskSpec names the committed
+ * spool objects it reads (DESIGN §3.3), so that is the earliest its tasks can be built.
  */
 
+import {
+  decideAdaptiveTaskCount,
+  estimateProducerOutput,
+  type ProducerTaskLoad,
+  quorumReached,
+  withActualBytes,
+} from '../distributed/adaptive-fanout.ts';
 import type { DistributedOptions } from '../distributed/options.ts';
 import type { SourceSplit } from '../distributed/splits.ts';
 import { assignSplits, enumerateSplits, type FooterCache, withSplits } from '../distributed/splits.ts';
@@ -28,13 +43,13 @@ import { planSpoolRead } from '../distributed/spool/reader.ts';
 import { bucketWeights, splitBucketRanges } from '../distributed/spool/split.ts';
 import type { Stage } from '../distributed/stage-graph.ts';
 import { decideTaskCount, type TaskCountDecision } from '../distributed/task-count.ts';
-import type { TaskFault, TaskInput, TaskOutput, TaskSpec } from '../distributed/task-spec.ts';
+import type { TaskFault, TaskInput, TaskOutput, TaskSample, TaskSpec } from '../distributed/task-spec.ts';
 import { TASK_SPEC_VERSION } from '../distributed/task-spec.ts';
 import { SkeinError } from '../errors.ts';
 import type { CsvScanNode, ParquetScanNode, PhysicalPlan } from '../physical/plan.ts';
 import { planInputs } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { AttemptRef, OperatorTaskMetrics, TaskMetrics } from './events.ts';
+import type { AttemptRef, LoadInfo, OperatorTaskMetrics, TaskMetrics } from './events.ts';
 
 export type StageState = 'waiting' | 'starting' | 'running' | 'committed' | 'failed' | 'cancelled';
 export type AttemptState = 'pending' | 'launched' | 'running' | 'committed' | 'lost' | 'failed';
@@ -52,6 +67,12 @@ export interface TaskRecord {
   readonly index: number;
   readonly attempts: AttemptRecord[];
   winner?: { attempt: number; manifest: SpoolManifest; metrics: TaskMetrics };
+  /** The task's share of the stage's input (split weight, or bytes to read): for extrapolation. */
+  readonly weight: number;
+  /** The first LoadInfo of any of its attempts that did not fail. */
+  load?: LoadInfo;
+  /** LoadInfo events received (duplicates by id are dropped before). */
+  loads: number;
 }
 
 /** What a stage needs to start. */
@@ -60,6 +81,8 @@ export interface StageStartContext {
   readonly options: DistributedOptions;
   /** The committed manifests of a producer stage, in task order. */
   producerManifests(stage: number): readonly SpoolManifest[];
+  /** The coordinator of a producer stage (for its LoadInfo). */
+  producer(stage: number): StageCoordinator;
   readonly spool: string;
   readonly events: string;
   readonly batchSize: number;
@@ -85,6 +108,8 @@ export interface StageStats {
   readonly spoolBytesWritten: number;
   readonly spoolBytesRead: number;
   readonly decision?: TaskCountDecision;
+  /** LoadInfo events received from its tasks (one per attempt when none is lost; duplicates dropped). */
+  readonly loadInfos: number;
   readonly taskStats: readonly TaskStats[];
   /** Per operator of the fragment: counters summed over tasks. */
   readonly operators: readonly OperatorTaskMetrics[];
@@ -109,6 +134,7 @@ export class StageCoordinator {
   private startedAt = 0;
   private committedAt = 0;
   private remaining = 0;
+  private decidedAt = 0;
 
   constructor(readonly stage: Stage) {}
 
@@ -129,6 +155,9 @@ export class StageCoordinator {
     const o = ctx.options;
     let perTaskFragments: PhysicalPlan[] | undefined;
     let ranges: { lo: number; hi: number }[] | undefined;
+    // Source stages: each task's split weight and rows (driver progress, extrapolation).
+    let taskWeights: number[] | undefined;
+    let splitRows: number[] | undefined;
     const hashInputs = s.inputs.filter((i) => i.exchange === 'hash');
     if (s.distribution === 'source') {
       // Replicated scans (small build sides computed in every task) keep all their files.
@@ -150,6 +179,12 @@ export class StageCoordinator {
       });
       const n = this.decision.tasks;
       const assigned = new Map([...splits].map(([id, list]) => [id, assignSplits(list, n)]));
+      taskWeights = Array.from({ length: n }, (_, t) =>
+        [...assigned.values()].reduce((w, a) => w + a[t]!.reduce((x, sp) => x + sp.weight, 0), 0),
+      );
+      splitRows = Array.from({ length: n }, (_, t) =>
+        [...assigned.values()].reduce((r, a) => r + a[t]!.reduce((x, sp) => x + splitRowCount(sp), 0), 0),
+      );
       perTaskFragments = Array.from({ length: n }, (_, t) =>
         replaceScans(s.fragment, (scan) => {
           const mine = assigned.get(scan.id);
@@ -173,12 +208,24 @@ export class StageCoordinator {
         buckets = w.length;
         weights = weights === undefined ? w : weights.map((x, b) => x + w[b]!);
       }
-      this.decision = decideTaskCount({
-        distribution: 'hash',
-        inputBytes: bytes,
-        buckets: buckets ?? o.buckets,
-        options: o,
-      });
+      if (adaptive(o)) {
+        // Decided early from LoadInfo, or now from the commits (LoadInfo lost or late).
+        if (this.decision === undefined) this.decideEarly(ctx.producer, o, true);
+        this.decision = withActualBytes(
+          this.decision!,
+          bytes,
+          this.decidedAt > 0 ? performance.now() - this.decidedAt : 0,
+        );
+        if (this.decision.tasks > (buckets ?? o.buckets))
+          this.decision = { ...this.decision, tasks: buckets ?? o.buckets };
+      } else {
+        this.decision = decideTaskCount({
+          distribution: 'hash',
+          inputBytes: bytes,
+          buckets: buckets ?? o.buckets,
+          options: o,
+        });
+      }
       // Every hash input is read by the same bucket ranges, balanced over their summed weights,
       // so equal keys of all of them meet in one task.
       ranges = splitBucketRanges(weights ?? new Array<number>(buckets ?? 1).fill(0), this.decision.tasks);
@@ -191,6 +238,7 @@ export class StageCoordinator {
         ? { kind: 'hash', keys: s.output.keys, buckets: o.buckets, columns: s.columns }
         : { kind: 'single', columns: s.columns };
     const attempts: AttemptRecord[] = [];
+    const sampled = adaptive(o) && s.output.kind !== 'result';
     for (let t = 0; t < n; t++) {
       const inputs: TaskInput[] = s.inputs.map((input) => {
         const ms = ctx.producerManifests(input.stage);
@@ -198,6 +246,17 @@ export class StageCoordinator {
         const range = input.exchange === 'hash' && ranges ? ranges[t]! : { lo: 0, hi: B };
         return { stage: input.stage, read: planSpoolRead(ms, range) };
       });
+      const readRows = inputs.reduce((r, i) => r + i.read.rows, 0);
+      const readBytes = inputs.reduce((r, i) => r + i.read.bytes, 0);
+      const sample: TaskSample | undefined = sampled
+        ? {
+            rows: o.sampleRows,
+            bytes: o.sampleBytes,
+            ms: o.sampleMs,
+            inputRows: (splitRows?.[t] ?? 0) + readRows,
+            scans: s.scans,
+          }
+        : undefined;
       const ref: AttemptRef = { queryId: ctx.queryId, stage: s.id, task: t, attempt: 0 };
       const spec: TaskSpec = {
         version: TASK_SPEC_VERSION,
@@ -211,14 +270,62 @@ export class StageCoordinator {
         memoryLimit: ctx.memoryLimit,
         heartbeatMs: ctx.heartbeatMs,
         ...(ctx.faults.length > 0 ? { faults: ctx.faults } : {}),
+        ...(sample ? { sample } : {}),
       };
       const attempt: AttemptRecord = { ref, state: 'pending', spec, lastSeen: Date.now() };
-      this.tasks.push({ index: t, attempts: [attempt] });
+      this.tasks.push({ index: t, attempts: [attempt], weight: taskWeights?.[t] ?? readBytes, loads: 0 });
       attempts.push(attempt);
     }
     this.remaining = n;
     this.state = 'running';
     return attempts;
+  }
+
+  /** Keeps a task's LoadInfo (the first usable one; later, duplicated or failed ones only count). */
+  recordLoad(a: AttemptRecord, load: LoadInfo): void {
+    const task = this.tasks[a.ref.task];
+    if (task === undefined) return;
+    task.loads++;
+    if (task.load === undefined && load.failed !== true) task.load = load;
+  }
+
+  /** What is known of each task's output so far (for a consumer's adaptive decision). */
+  producerLoads(): ProducerTaskLoad[] {
+    return this.tasks.map((t): ProducerTaskLoad => {
+      if (t.winner !== undefined)
+        return { weight: t.weight, state: 'committed', bytes: t.winner.manifest.bytes, progress: 1 };
+      const l = t.load;
+      if (l === undefined) return { weight: t.weight, state: 'unknown', bytes: 0, progress: 0 };
+      if (l.ended) return { weight: t.weight, state: 'ended', bytes: l.bytes, progress: 1 };
+      return {
+        weight: t.weight,
+        state: l.progress > 0 ? 'sampled' : 'unknown',
+        bytes: l.bytes,
+        progress: l.progress,
+      };
+    });
+  }
+
+  /**
+   * Decides a waiting stage that reads hash exchanges, adaptively, once each hash producer has a
+   * quorum (or, with `force`, from whatever is known — at its start, when all have committed).
+   * True when it decided now.
+   */
+  decideEarly(producer: (stage: number) => StageCoordinator, o: DistributedOptions, force = false): boolean {
+    if (this.decision !== undefined || this.stage.distribution !== 'hash' || !adaptive(o)) return false;
+    if (this.state !== 'waiting' && !force) return false;
+    const hashInputs = this.stage.inputs.filter((i) => i.exchange === 'hash');
+    const loads = hashInputs.map((i) => ({ stage: i.stage, loads: producer(i.stage).producerLoads() }));
+    if (!force && !loads.every((l) => quorumReached(l.loads, o.quorum))) return false;
+    const sampledAny = loads.some((l) => l.loads.some((x) => x.state === 'sampled' || x.state === 'ended'));
+    this.decision = decideAdaptiveTaskCount({
+      estimates: loads.map((l) => estimateProducerOutput(l.stage, l.loads)),
+      basis: sampledAny ? 'loadinfo' : 'manifests',
+      buckets: o.buckets,
+      options: o,
+    });
+    this.decidedAt = performance.now();
+    return true;
   }
 
   attempt(task: number, attempt: number): AttemptRecord | undefined {
@@ -283,6 +390,7 @@ export class StageCoordinator {
       spoolBytesWritten: sum((m) => m.spoolBytesWritten),
       spoolBytesRead: sum((m) => m.spoolBytesRead),
       ...(this.decision ? { decision: this.decision } : {}),
+      loadInfos: this.tasks.reduce((n, t) => n + t.loads, 0),
       taskStats: winners.map((w) => ({
         task: w.task,
         attempt: w.attempt,
@@ -341,4 +449,15 @@ export function replaceScans(
     }
   };
   return walk(fragment);
+}
+
+/** Whether stages reading hash exchanges are sized adaptively (not forced, not static). */
+function adaptive(o: DistributedOptions): boolean {
+  return o.fanout === 'adaptive' && o.tasks === null;
+}
+
+/** Rows a split holds (Parquet; 0 when unknown, as for CSV files). */
+function splitRowCount(s: SourceSplit): number {
+  if (s.rows !== undefined) return s.rows.end - s.rows.start;
+  return s.rowGroupRows ?? 0;
 }

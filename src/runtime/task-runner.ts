@@ -7,8 +7,9 @@
  *    (a key in the state store the heartbeat checks).
  * 3. Open the inputs: the scans carry the task's splits; each exchange source reads its planned
  *    bucket range of the committed producers' spool objects.
- * 4. Run the fragment (`executePlan`), partition its rows by key hash into B buckets (or one), and
- *    write them as this attempt's one spool object (`SpoolWriter`).
+ * 4. Run the fragment (`executePlan`), let the {@link Sampler} look at the first batches (one
+ *    LoadInfo event per attempt, for adaptive fan-out), partition the rows by key hash into B
+ *    buckets (or one), and write them as this attempt's one spool object (`SpoolWriter`).
  * 5. Report `commit` with the manifest and metrics — or, on any error, delete what was written and
  *    report `failed` with the error's code and message. Only when even that report cannot be sent
  *    does the handler fail, so that the invoker reports the failure instead.
@@ -22,6 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { partitionBatch } from '../distributed/hash-partitioner.ts';
+import { rangeBytes } from '../distributed/spool/arrow-batches.ts';
 import { SpoolWriter } from '../distributed/spool/writer.ts';
 import { spoolSchema, toSpoolBatch } from '../distributed/spool-batch.ts';
 import { loadTaskSpec, type TaskFault, type TaskSpec } from '../distributed/task-spec.ts';
@@ -38,12 +40,14 @@ import {
   encodeEvent,
   failedEvent,
   heartbeatEvent,
+  loadEvent,
   type OperatorTaskMetrics,
   startedEvent,
   type TaskEvent,
   type TaskMetrics,
 } from './events.ts';
 import { exchangeStream } from './exchange-reader.ts';
+import { Sampler } from './sampler.ts';
 
 /** What a task needs from its host. */
 export interface TaskServices {
@@ -77,6 +81,25 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
   let rowsOut = 0;
   let heartbeat: NodeJS.Timeout | undefined;
   let writer: SpoolWriter | undefined;
+  const exchangeCounters = { rows: 0 };
+  // Driver progress: rows read by the task's partitioned scans (before their predicates) and from
+  // its exchanges, of the rows it was given. The Sampler exists from the start, so that an attempt
+  // failing at any point still sends its one LoadInfo (an explicit end).
+  const sample = spec.sample;
+  const sampledScans = new Set(sample?.scans ?? []);
+  let scannedRows = 0;
+  const sampler =
+    sample === undefined
+      ? undefined
+      : new Sampler({
+          sample,
+          fragment: spec.fragment,
+          columns: spec.output.columns,
+          t0,
+          progress: () =>
+            sample.inputRows > 0 ? (scannedRows + exchangeCounters.rows) / sample.inputRows : 0,
+          report: (load) => send(loadEvent(spec, load)),
+        });
   try {
     await send(startedEvent(spec));
     let seq = 0;
@@ -96,7 +119,6 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
     injectFault(spec, 'start');
 
     const stores = new Map<string, BlobStore>();
-    const exchangeCounters = { rows: 0 };
     const memory = new MemoryPool(spec.memoryLimit);
     const ctx: ExecContext = { batchSize: spec.batchSize, memory, signal: abort.signal };
     const env: ExecEnv = {
@@ -124,6 +146,13 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
         }
         return exchangeStream(spool, node, input.read, ctx, exchangeCounters);
       },
+      ...(sample === undefined
+        ? {}
+        : {
+            scanned: (node: number, rows: number) => {
+              if (sampledScans.has(node)) scannedRows += rows;
+            },
+          }),
     };
     const metrics = new PlanMetrics();
     const stream = executePlan(spec.fragment, ctx, env, metrics);
@@ -141,11 +170,18 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
       rowsOut += batch.length;
       if (out.kind === 'hash') {
         const { batch: sorted, starts } = partitionBatch(batch, out.keys, out.buckets, out.columns);
-        await writer.writeRuns(toSpoolBatch(sorted, schema), starts);
+        const spoolBatch = toSpoolBatch(sorted, schema);
+        if (sampler !== undefined && !sampler.done)
+          await sampler.observe(batch, rangeBytes(spoolBatch, 0, spoolBatch.numRows));
+        await writer.writeRuns(spoolBatch, starts);
       } else {
-        await writer.write(0, toSpoolBatch(batch, schema));
+        const spoolBatch = toSpoolBatch(batch, schema);
+        if (sampler !== undefined && !sampler.done)
+          await sampler.observe(batch, rangeBytes(spoolBatch, 0, spoolBatch.numRows));
+        await writer.write(0, spoolBatch);
       }
     }
+    await sampler?.end();
     injectFault(spec, 'commit');
     const manifest = await writer.finish();
     // The query may have ended (or been cancelled) meanwhile: then this output must not stay.
@@ -191,6 +227,7 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
         ? abort.signal.reason
         : asSkeinError(err);
     await writer?.abort().catch(() => {});
+    await sampler?.fail();
     // If even the failure cannot be reported, fail the invocation: the invoker reports it.
     await send(failedEvent(spec, { code: e.code, message: e.message }));
   }

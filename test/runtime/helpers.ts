@@ -18,6 +18,7 @@ import {
   type InvokeAccepted,
   type Invoker,
 } from '../../src/ports/invoker.ts';
+import type { MessageQueue } from '../../src/ports/message-queue.ts';
 import { QueryCoordinator } from '../../src/runtime/query-coordinator.ts';
 import { runTask } from '../../src/runtime/task-runner.ts';
 
@@ -94,13 +95,22 @@ export interface Harness {
 
 /** A coordinator on in-process adapters, tasks run in this thread. */
 export async function harness(
-  options: { faults?: MemoryQueueFaults; plan?: ConstructorParameters<typeof InProcessInvoker>[1] } = {},
+  options: {
+    faults?: MemoryQueueFaults;
+    plan?: ConstructorParameters<typeof InProcessInvoker>[1];
+    /** The queue as tasks see it (to lose, repeat or hold back their events). */
+    taskQueue?: (queue: MessageQueue) => MessageQueue;
+  } = {},
 ): Promise<Harness> {
   const queue = new MemoryMessageQueue(options.faults ? { faults: options.faults } : {});
   const state = new MemoryStateStore();
   const spoolDir = await mkdtemp(join(tmpdir(), 'skein-harness-spool-'));
   spoolDirs.push(spoolDir);
-  const services = { queue, state, openStore: openBlobStore };
+  const services = {
+    queue: options.taskQueue ? options.taskQueue(queue) : queue,
+    state,
+    openStore: openBlobStore,
+  };
   const invoker = new InProcessInvoker((payload) => runTask(payload, services), options.plan);
   const footers = new FooterCache();
   return {

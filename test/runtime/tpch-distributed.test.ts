@@ -2,7 +2,10 @@
  * The distributed runtime end to end: the 22 TPC-H queries (SF 0.01) run embedded — stages of
  * tasks on worker threads exchanging Arrow data through the spool — forced to maximal
  * distribution (4 tasks in every stage that is not a gather, 64 KiB splits, so every table is cut
- * into row ranges), and give the same rows as DuckDB and as Skein in one process.
+ * into row ranges), and give the same rows as DuckDB and as Skein in one process. A third run sizes
+ * its stages adaptively from sampled LoadInfo with aggressive knobs (small leaf tasks, 32 KiB per
+ * consumer task, a 10 % quorum, LoadInfo after 500 rows), so that decisions really are made early
+ * from partial figures.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,7 @@ let duck: DuckDb;
 let single: Skein;
 let embedded: Skein;
 let partitioned: Skein;
+let adaptive: Skein;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skein-tpch-distributed-'));
@@ -43,6 +47,21 @@ beforeAll(async () => {
     mode: 'embedded',
     embedded: { tasks: 4, splitSize: 64 * 1024, maxConcurrency: 4, spool, broadcastLimit: 0, inlineBytes: 0 },
   });
+  adaptive = new Skein({
+    data: dir,
+    mode: 'embedded',
+    embedded: {
+      splitSize: 64 * 1024,
+      maxConcurrency: 4,
+      spool,
+      bytesPerTask: 64 * 1024,
+      fanout: 'adaptive',
+      targetBytesPerTask: 32 * 1024,
+      tinyBytes: 0,
+      quorum: 0.1,
+      sampleRows: 500,
+    },
+  });
   duck = await openDuckDb({ threads: 1 });
   for (const t of TPCH_TABLES) {
     await duck.query(
@@ -55,6 +74,7 @@ afterAll(async () => {
   duck?.close();
   await embedded?.close();
   await partitioned?.close();
+  await adaptive?.close();
   await rm(dir, { recursive: true, force: true });
   await rm(spool, { recursive: true, force: true });
 });
@@ -87,12 +107,18 @@ async function spoolFiles(): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 
-for (const config of ['broadcast joins where small', 'every join partitioned'] as const) {
-  describe(`TPC-H SF 0.01 embedded, 4 tasks per stage, 64 KiB splits, ${config}`, () => {
+const CONFIGS = [
+  '4 tasks per stage, broadcast joins where small',
+  '4 tasks per stage, every join partitioned',
+  'adaptive fan-out, aggressive knobs',
+] as const;
+
+for (const config of CONFIGS) {
+  describe(`TPC-H SF 0.01 embedded, 64 KiB splits, ${config}`, () => {
     for (let n = 1; n <= 22; n++) {
       const name = `q${String(n).padStart(2, '0')}`;
       it(`${name} equals DuckDB and single-process`, async () => {
-        const db = config === 'every join partitioned' ? partitioned : embedded;
+        const db = config === CONFIGS[1] ? partitioned : config === CONFIGS[2] ? adaptive : embedded;
         const sql = await readFile(new URL(`${name}.sql`, QUERIES), 'utf8');
         const dist = await run(db, sql);
         const local = await run(single, sql);
@@ -108,7 +134,18 @@ for (const config of ['broadcast joins where small', 'every join partitioned'] a
         expect(stats.stages.length).toBeGreaterThan(1);
         expect(Math.max(...stats.stages.map((s) => s.tasks))).toBeGreaterThan(1);
         expect(stats.spoolBytesWritten).toBeGreaterThan(0);
-        if (config === 'every join partitioned') {
+        if (config === CONFIGS[2]) {
+          // Every stage reading hash exchanges was sized from LoadInfo (or, when it came too
+          // late, the commits), and knows what really came; every producer task sent one.
+          for (const s of stats.stages) {
+            if (s.distribution === 'hash') {
+              expect(s.decision?.policy).toBe('adaptive');
+              expect(s.decision?.adaptive?.qError).toBeGreaterThanOrEqual(1);
+            }
+            if (s.output !== 'result') expect(s.loadInfos).toBe(s.tasks);
+          }
+        }
+        if (config === CONFIGS[1]) {
           // Broadcast only where a join cannot be partitioned (no keys, null-aware), never by size.
           for (const d of stats.decisions) {
             if (d.kind === 'join' && d.choice === 'broadcast')
