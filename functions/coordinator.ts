@@ -1,20 +1,16 @@
 /**
- * The coordinator function: plans a query, launches and tracks its stages (DESIGN §1). Invoked
- * asynchronously by the API function.
+ * The coordinator function: runs one query (DESIGN §1) — plans it, launches and tracks its stages
+ * on worker invocations, and keeps its record in the state store until it ends. Invoked
+ * asynchronously by the API function with a QueryRequest (`src/engine/query-service.ts`).
  *
- * Thin by design: it will wire `awsServices()` to the runtime's QueryCoordinator. The runtime
- * (`src/runtime/`) has not landed yet, so until it does this function fails every invocation with
- * NOT_IMPLEMENTED.
+ * Thin by design: `runQueryRequest` with the AWS services (`queryServiceDeps()` in env.ts). Query
+ * errors end up in the query's record, not as a failed invocation; only a payload that is not a
+ * QueryRequest (or a state store that cannot be reached) fails it — and then the on-failure
+ * destination keeps the event.
  */
-import { SkeinError } from '../src/errors.ts';
+import { type QueryRecord, type QueryRequest, runQueryRequest } from '../src/engine/query-service.ts';
+import { queryServiceDeps } from './env.ts';
 
-interface LambdaContext {
-  awsRequestId: string;
-}
-
-export async function handler(_event: unknown, context: LambdaContext): Promise<never> {
-  throw new SkeinError(
-    'NOT_IMPLEMENTED',
-    `skein coordinator (request ${context.awsRequestId}): the distributed runtime is not part of this build yet, so queries cannot run`,
-  );
+export async function handler(event: QueryRequest): Promise<QueryRecord> {
+  return runQueryRequest(event, queryServiceDeps());
 }

@@ -12,18 +12,20 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { awsClientConfig } from '../src/adapters/aws/client-config.ts';
 import { LambdaInvoker } from '../src/adapters/aws/lambda-invoker.ts';
 import { S3BlobStore } from '../src/adapters/aws/s3-blob-store.ts';
+import { S3StateStore } from '../src/adapters/aws/s3-state-store.ts';
 import { SqsMessageQueue } from '../src/adapters/aws/sqs-message-queue.ts';
+import { getQueryRecord, readQueryResult, releaseQuery } from '../src/engine/query-service.ts';
+import { cellText } from '../src/engine/values.ts';
 import { parseInvocationFailure } from '../src/ports/invoker.ts';
+import { newQueryId } from '../src/runtime/query-coordinator.ts';
 
 const [outputsFile = 'localstack/outputs.json', stack = 'SkeinLocal'] = process.argv.slice(2);
 const outputs = (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>)[
   stack
 ];
 if (!outputs) throw new Error(`no outputs for stack ${stack} in ${outputsFile}`);
-const { BucketName, QueuePrefix, WorkerFunctionName, ApiFunctionName, ApiUrl } = outputs as Record<
-  string,
-  string
->;
+const { BucketName, QueuePrefix, WorkerFunctionName, CoordinatorFunctionName, ApiFunctionName, ApiUrl } =
+  outputs as Record<string, string>;
 
 let failed = 0;
 async function check(name: string, fn: () => Promise<string | undefined>): Promise<void> {
@@ -90,7 +92,7 @@ await check('Lambda: the API function answers /v1/info', async () => {
 });
 
 await check(
-  'Lambda: a worker invocation fails (runtime not built yet) and is reported on the failure queue',
+  'Lambda: a worker invocation with a payload that is not a task fails and is reported on the failure queue',
   async () => {
     const invoker = new LambdaInvoker({ functions: { 'skein-task': WorkerFunctionName! } });
     const { invocationId } = await invoker.invoke('skein-task', { smoke: true });
@@ -107,6 +109,47 @@ await check(
       }
     }
     throw new Error(`no failure record for invocation ${invocationId} within 2 minutes`);
+  },
+);
+
+await check(
+  'Lambda: the coordinator runs a query on worker invocations; its result is in the spool',
+  async () => {
+    // A one-file table under the stack's default data location (s3://<bucket>/data/).
+    const data = new S3BlobStore(BucketName!, 'data/');
+    await data.put('smoke/part-0.csv', new TextEncoder().encode('x\n1\n2\n3\n'));
+    const state = new S3StateStore(BucketName!, 'state/');
+    const spool = new S3BlobStore(BucketName!, 'spool/');
+    const queryId = newQueryId();
+    try {
+      const invoker = new LambdaInvoker({ functions: { 'skein-coordinator': CoordinatorFunctionName! } });
+      await invoker.invoke('skein-coordinator', {
+        queryId,
+        sql: 'SELECT count(*) AS n, sum(x) AS s FROM smoke',
+        user: 'smoke',
+      });
+      const deadline = Date.now() + 180_000;
+      let record = await getQueryRecord(state, queryId);
+      while (record?.phase !== 'FINISHED' && record?.phase !== 'FAILED') {
+        assert(
+          Date.now() < deadline,
+          `query ${queryId} did not end within 3 minutes: ${JSON.stringify(record)}`,
+        );
+        await new Promise((r) => setTimeout(r, 1000));
+        record = await getQueryRecord(state, queryId);
+      }
+      assert(record.phase === 'FINISHED', `query failed: ${JSON.stringify(record.error)}`);
+      const rows: string[] = [];
+      for await (const b of readQueryResult(spool, record)) {
+        for (let i = 0; i < b.length; i++)
+          rows.push(`${cellText(b.columns[0]!, i)},${cellText(b.columns[1]!, i)}`);
+      }
+      assert(rows.join(';') === '3,6', `result ${rows.join(';')}`);
+      return `${record.stats?.tasks ?? 0} task(s), ${record.stats?.wallMs ?? 0} ms`;
+    } finally {
+      await releaseQuery(state, spool, queryId);
+      await data.delete(['smoke/part-0.csv']);
+    }
   },
 );
 

@@ -10,7 +10,10 @@
  * | `workerReservedConcurrency` | none |
  * | `auth` | `iam`, or `jwt` with `jwtIssuer` and `jwtAudience` (comma-separated) |
  * | `dataBuckets` | comma-separated bucket names the functions may read |
+ * | `data` | where the tables are (`s3://bucket/prefix/`; its bucket in `dataBuckets` when not the stack's) | `s3://<stack bucket>/data/` |
+ * | `maxConcurrency` | worker invocations one query may have running at once | `workerReservedConcurrency`, else 32 |
  * | `alarmEmail` | none |
+ * | `sourceMaps` | `false`; `true` ships source maps (TypeScript lines in stack traces; bigger, slower cold starts) |
  * | `httpApi` | `true`; `false` leaves out the HTTP API (LocalStack's free edition lacks API Gateway v2) |
  *
  * @example
@@ -71,6 +74,9 @@ new SkeinStack(app, stackName, {
   },
   auth,
   dataBuckets: list('dataBuckets'),
+  data: ctx('data'),
+  maxConcurrency: num('maxConcurrency'),
   alarmEmail: ctx('alarmEmail'),
   httpApi: ctx('httpApi') !== 'false',
+  sourceMaps: ctx('sourceMaps') === 'true',
 });

@@ -40,6 +40,14 @@ export interface SkeinStackProps extends StackProps {
   /** Other buckets the functions may read table data from (read-only). */
   dataBuckets?: string[];
   /**
+   * Where the tables are: a folder whose subfolders of Parquet/CSV files are tables
+   * (`s3://bucket/prefix/`). Default `s3://<the stack's bucket>/data/`. In another bucket, name
+   * that bucket in `dataBuckets` too.
+   */
+  data?: string;
+  /** Worker invocations one query may have running at once. Default: the worker's reserved concurrency, else 32. */
+  maxConcurrency?: number;
+  /**
    * Start of every SQS queue name of this deployment. Per-query queues are `${prefix}q-…`; the
    * stack's own are `${prefix}invocation-failures` and `${prefix}dead-letters`. Default
    * `${stackName}-`.
@@ -47,6 +55,8 @@ export interface SkeinStackProps extends StackProps {
   queuePrefix?: string;
   /** Subscribe this address to the alarm topic. */
   alarmEmail?: string;
+  /** Ship source maps (stack traces name TypeScript lines; bigger assets, slower cold starts). Default false. */
+  sourceMaps?: boolean;
   /** What happens to the bucket when the stack is deleted. Default RETAIN. */
   bucketRemovalPolicy?: RemovalPolicy;
   /**
@@ -74,6 +84,10 @@ const QUERY_QUEUE_USE = [
 const QUERY_QUEUE_MANAGE = ['sqs:CreateQueue', 'sqs:DeleteQueue'] as const;
 
 const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+/** The wasm module of parquet-wasm's Node build, which every handler that reads Parquet loads. */
+const PARQUET_WASM = fileURLToPath(
+  new URL('../../node_modules/parquet-wasm/node/parquet_wasm_bg.wasm', import.meta.url),
+);
 
 /**
  * Skein on AWS, in one stack:
@@ -103,9 +117,11 @@ export class SkeinStack extends Stack {
   readonly coordinatorFunction: NodejsFunction;
   readonly workerFunction: NodejsFunction;
   readonly alarmTopic: Topic;
+  private readonly sourceMaps: boolean;
 
   constructor(scope: Construct, id: string, props: SkeinStackProps) {
     super(scope, id, props);
+    this.sourceMaps = props.sourceMaps ?? false;
     const prefix = props.queuePrefix ?? `${this.stackName}-`;
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
       throw new Error(`queuePrefix '${prefix}' must be 1–40 letters, digits, '-' or '_'`);
@@ -122,6 +138,10 @@ export class SkeinStack extends Stack {
       removalPolicy: props.bucketRemovalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'expire-spool', prefix: 'spool/', expiration: Duration.days(1) },
+        // The runtime's per-query state: cancel tombstones that late tasks check after a query ended.
+        { id: 'expire-query-state', prefix: 'state/q/', expiration: Duration.days(1) },
+        // Query records (and results) of queries no client came back for.
+        { id: 'expire-query-records', prefix: 'state/queries/', expiration: Duration.days(7) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
@@ -149,9 +169,13 @@ export class SkeinStack extends Stack {
       SKEIN_FAILURE_QUEUE: 'invocation-failures',
     };
     this.workerFunction = this.fn('Worker', props.functions.worker, DEFAULTS.worker, env);
+    const worker = props.functions.worker;
     this.coordinatorFunction = this.fn('Coordinator', props.functions.coordinator, DEFAULTS.coordinator, {
       ...env,
       SKEIN_WORKER_FUNCTION: this.workerFunction.functionName,
+      SKEIN_DATA: props.data ?? `s3://${this.bucket.bucketName}/data/`,
+      SKEIN_WORKER_MEMORY_MB: String(worker.memoryMb ?? DEFAULTS.worker.memoryMb),
+      SKEIN_MAX_CONCURRENCY: String(props.maxConcurrency ?? worker.reservedConcurrency ?? 32),
     });
     this.apiFunction = this.fn('Api', props.functions.api, DEFAULTS.api, {
       ...env,
@@ -231,6 +255,7 @@ export class SkeinStack extends Stack {
     // --- outputs (ApiUrl is made with the API) --------------------------------------------------
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'WorkerFunctionName', { value: this.workerFunction.functionName });
+    new CfnOutput(this, 'CoordinatorFunctionName', { value: this.coordinatorFunction.functionName });
     new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.functionName });
     new CfnOutput(this, 'QueuePrefix', { value: prefix });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
@@ -253,7 +278,7 @@ export class SkeinStack extends Stack {
       memorySize: p.memoryMb ?? d.memoryMb,
       timeout: Duration.seconds(p.timeoutSeconds ?? d.timeoutSeconds),
       ...(p.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: p.reservedConcurrency }),
-      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...environment, ...(this.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}) },
       logGroup: new LogGroup(this, `${id}FunctionLogs`, {
         retention: RetentionDays.TWO_WEEKS,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -263,14 +288,28 @@ export class SkeinStack extends Stack {
         target: 'node22',
         minify: true,
         logLevel: LogLevel.WARNING,
-        sourceMap: true,
+        // Off by default: a map adds ~0.45 MB to each zipped asset (over the 2 MB budget with
+        // parquet-wasm's 1.6 MB deflated .wasm) and --enable-source-maps slows every cold start.
+        sourceMap: this.sourceMaps,
         sourcesContent: false,
         // Bundle the AWS SDK too: the versions tested are the versions deployed.
         externalModules: [],
         mainFields: ['module', 'main'],
-        // Some bundled CommonJS packages call require(); give the ES module one.
-        banner:
-          "import { createRequire as __skeinCreateRequire } from 'node:module'; const require = __skeinCreateRequire(import.meta.url);",
+        // Some bundled CommonJS packages call require() or use __dirname; give the ES module both.
+        // (parquet-wasm's Node build reads its .wasm file from __dirname: copied next to the bundle.)
+        banner: [
+          "import { createRequire as __skeinCreateRequire } from 'node:module';",
+          "import { dirname as __skeinDirnameOf } from 'node:path';",
+          "import { fileURLToPath as __skeinFileURLToPath } from 'node:url';",
+          'const require = __skeinCreateRequire(import.meta.url);',
+          'const __skeinDirname = __skeinDirnameOf(__skeinFileURLToPath(import.meta.url));',
+        ].join(' '),
+        define: { __dirname: '__skeinDirname' },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [`cp "${PARQUET_WASM}" "${output}/"`],
+        },
       },
     });
   }
@@ -316,6 +355,8 @@ export class SkeinStack extends Stack {
     const api = this.apiFunction;
     api.addToRolePolicy(allow(['s3:GetObject'], [objects('spool/*'), objects('state/*')]));
     api.addToRolePolicy(allow(['s3:PutObject', 's3:DeleteObject'], [objects('state/*')]));
+    // Releasing a query deletes its retained result.
+    api.addToRolePolicy(allow(['s3:DeleteObject'], [objects('spool/*')]));
     api.addToRolePolicy(allow(['s3:ListBucket'], [b]));
     this.coordinatorFunction.grantInvoke(api);
   }

@@ -53,6 +53,8 @@ export interface SkeinOptions {
   readonly mode?: 'single' | 'embedded';
   /** Embedded mode's knobs (tasks, split size, concurrency, …). */
   readonly embedded?: EmbeddedOptions;
+  /** A catalog to use (and change) instead of a fresh one: a server's sessions share one. */
+  readonly catalog?: Catalog;
 }
 
 /** One statement's result: its rows as a stream (read it before running the next statement). */
@@ -93,7 +95,7 @@ export interface PlannedQuery {
 
 export class Skein {
   /** The session's tables and views. */
-  readonly catalog = new Catalog();
+  readonly catalog: Catalog;
   private current: Settings;
   private readonly ready: Promise<void>;
   private readonly stores = new Map<string, BlobStore>();
@@ -103,6 +105,7 @@ export class Skein {
   private runtime: EmbeddedRuntime | undefined;
 
   constructor(options: SkeinOptions = {}) {
+    this.catalog = options.catalog ?? new Catalog();
     this.mode = options.mode ?? 'single';
     this.embeddedOptions = options.embedded ?? {};
     this.current = makeSettings(options.settings);
