@@ -3,6 +3,7 @@ import { asSkeinError, SkeinError } from '../errors.ts';
 import { demoCommand } from './demo.ts';
 import { EXPLAIN_USAGE, explainCommand } from './explain.ts';
 import { QUERY_USAGE, queryCommand } from './query.ts';
+import { SERVE_USAGE, serveCommand } from './serve.ts';
 import { SLT_USAGE, sltCommand } from './slt.ts';
 import { TPCH_GENERATE_USAGE, tpchGenerateCommand } from './tpch-generate.ts';
 
@@ -12,6 +13,7 @@ commands:
   query           run SQL over Parquet/CSV files and print the rows
   explain         print a query's plan
   slt             run sqllogictest files
+  serve           serve the Trino client protocol over HTTP (Trino CLI, JDBC, trino-client)
   tpch generate   write TPC-H data (dbgen-identical) as Parquet, CSV or .tbl
   demo            generate TPC-H SF 0.1 into ./data if missing, then run the 22 TPC-H queries
 
@@ -25,6 +27,8 @@ ${QUERY_USAGE}
 ${EXPLAIN_USAGE}
 
 ${SLT_USAGE}
+
+${SERVE_USAGE}
 
 ${TPCH_GENERATE_USAGE}`;
 
@@ -56,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'query') return await queryCommand(args.slice(1));
     if (cmd === 'explain') return await explainCommand(args.slice(1));
     if (cmd === 'slt') return await sltCommand(args.slice(1));
+    if (cmd === 'serve') return await serveCommand(args.slice(1));
     if (cmd === 'demo') return await demoCommand(args.slice(1));
     throw new SkeinError('INVALID_ARGUMENT', `unknown command '${cmd}' (see 'skein --help')`);
   } catch (err) {

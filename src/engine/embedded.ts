@@ -42,7 +42,7 @@ import type { PhysicalPlan } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { InvocationFailure } from '../ports/invoker.ts';
 import { explainAnalyzeStages } from '../runtime/explain-analyze.ts';
-import { QueryCoordinator } from '../runtime/query-coordinator.ts';
+import { type CoordinatorServices, QueryCoordinator } from '../runtime/query-coordinator.ts';
 
 export interface EmbeddedOptions extends DistributedOptionsInput {
   /** Spool folder. Default: a fresh temporary folder, removed by `close()` (or at exit). */
@@ -120,6 +120,23 @@ export class EmbeddedRuntime {
     );
     this.running.add(q);
     return q;
+  }
+
+  /**
+   * The runtime's services, for coordinators made elsewhere (the query service of `skein serve`).
+   * Their invocation failures are not routed to them: a crashed task fails at its deadline.
+   */
+  coordinatorServices(): CoordinatorServices {
+    return {
+      invoker: this.start(),
+      queue: this.queue,
+      state: this.state,
+      spool: this.spool(),
+      spoolLocation: this.spoolDir!,
+      openStore: (l) => this.store(l),
+      footers: this.footers,
+      functionName: FUNCTION,
+    };
   }
 
   /** EXPLAIN of the staged plan, with task counts estimated from splits and size estimates. */
