@@ -92,19 +92,9 @@ export class EmbeddedRuntime {
   /** A coordinator for the plan; reading its `rows()` runs the query. */
   query(physical: PhysicalPlan, settings: EmbeddedQuerySettings): QueryCoordinator {
     const graph = this.plan(physical);
-    const invoker = this.start();
     const q = new QueryCoordinator(
       graph,
-      {
-        invoker,
-        queue: this.queue,
-        state: this.state,
-        spool: this.spool(),
-        spoolLocation: this.spoolDir!,
-        openStore: (l) => this.store(l),
-        footers: this.footers,
-        functionName: FUNCTION,
-      },
+      this.coordinatorServices(),
       {
         options: this.options,
         batchSize: settings.batchSize,
