@@ -80,6 +80,8 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const services = runtime.coordinatorServices();
   const deps: QueryServiceDeps = {
     ...services,
+    // A crashed worker thread fails its query at once, not at the task timeout.
+    failures: await runtime.failureFeed(),
     catalog,
     distributed: options.embedded ?? {},
     drainMs: options.drainMs ?? 1000,

@@ -40,7 +40,8 @@ import type { StageGraph } from '../distributed/stage-graph.ts';
 import type { TaskFault } from '../distributed/task-spec.ts';
 import type { PhysicalPlan } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { InvocationFailure } from '../ports/invoker.ts';
+import { type InvocationFailure, invocationFailureRecord } from '../ports/invoker.ts';
+import { type MessageQueue, QUEUE_LIMITS } from '../ports/message-queue.ts';
 import { explainAnalyzeStages } from '../runtime/explain-analyze.ts';
 import { type CoordinatorServices, QueryCoordinator } from '../runtime/query-coordinator.ts';
 
@@ -63,6 +64,8 @@ export interface EmbeddedQuerySettings {
 }
 
 const FUNCTION = 'skein-task';
+/** The queue of `failureFeed()`. */
+const FAILURE_QUEUE = 'skein-invocation-failures';
 const temporaryFolders = new Set<string>();
 let exitHook = false;
 
@@ -77,6 +80,7 @@ export class EmbeddedRuntime {
   private readonly footers = new FooterCache();
   private readonly stores = new Map<string, BlobStore>();
   private readonly running = new Set<QueryCoordinator>();
+  private feed: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: EmbeddedOptions = {}) {
@@ -92,22 +96,15 @@ export class EmbeddedRuntime {
   /** A coordinator for the plan; reading its `rows()` runs the query. */
   query(physical: PhysicalPlan, settings: EmbeddedQuerySettings): QueryCoordinator {
     const graph = this.plan(physical);
-    const q = new QueryCoordinator(
-      graph,
-      this.coordinatorServices(),
-      {
-        options: this.options,
-        batchSize: settings.batchSize,
-        memoryLimit: Math.max(
-          64 * 1024 * 1024,
-          Math.floor(settings.memoryLimit / this.options.maxConcurrency),
-        ),
-        ...(this.embedded.heartbeatMs === undefined ? {} : { heartbeatMs: this.embedded.heartbeatMs }),
-        ...(this.embedded.taskTimeoutMs === undefined ? {} : { taskTimeoutMs: this.embedded.taskTimeoutMs }),
-        ...(this.embedded.faults === undefined ? {} : { faults: this.embedded.faults }),
-        onEnd: () => this.running.delete(q),
-      },
-    );
+    const q = new QueryCoordinator(graph, this.coordinatorServices(), {
+      options: this.options,
+      batchSize: settings.batchSize,
+      memoryLimit: Math.max(64 * 1024 * 1024, Math.floor(settings.memoryLimit / this.options.maxConcurrency)),
+      ...(this.embedded.heartbeatMs === undefined ? {} : { heartbeatMs: this.embedded.heartbeatMs }),
+      ...(this.embedded.taskTimeoutMs === undefined ? {} : { taskTimeoutMs: this.embedded.taskTimeoutMs }),
+      ...(this.embedded.faults === undefined ? {} : { faults: this.embedded.faults }),
+      onEnd: () => this.running.delete(q),
+    });
     this.running.add(q);
     return q;
   }
@@ -189,8 +186,31 @@ export class EmbeddedRuntime {
     return this.invoker;
   }
 
+  /**
+   * A queue that receives the failures of invocations no coordinator of `query()` owns — those of
+   * coordinators made elsewhere with `coordinatorServices()` (the query service of `skein serve`,
+   * which reads it as `QueryServiceDeps.failures`, as the coordinator function reads Lambda's
+   * on-failure queue). Without it such a coordinator learns of a crashed task only at its deadline.
+   */
+  async failureFeed(): Promise<{ queue: MessageQueue; name: string }> {
+    this.feed ??= this.queue.createQueue(FAILURE_QUEUE);
+    await this.feed;
+    return { queue: this.queue, name: FAILURE_QUEUE };
+  }
+
   private onFailure(f: InvocationFailure): void {
-    for (const q of this.running) if (q.owns(f.invocationId)) q.onInvocationFailure(f);
+    let owned = false;
+    for (const q of this.running) {
+      if (q.owns(f.invocationId)) {
+        q.onInvocationFailure(f);
+        owned = true;
+      }
+    }
+    if (!owned && this.feed !== undefined && !this.closed) {
+      void this.queue
+        .send(FAILURE_QUEUE, { body: invocationFailureRecord(f, QUEUE_LIMITS.maxMessageBytes) })
+        .catch(() => {});
+    }
   }
 
   private spool(): BlobStore {
