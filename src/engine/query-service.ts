@@ -161,6 +161,12 @@ export interface QueryServiceDeps extends CoordinatorServices {
   readonly failures?: { readonly queue: MessageQueue; readonly name: string };
   /** How often cancel requests and invocation failures are checked and progress is written. Default 500 ms. */
   readonly pollMs?: number;
+  /**
+   * A running query's record is rewritten at least this often, progress or not, so a reader can tell
+   * a live coordinator from a dead one by `updatedAt` (the gateway's `coordinatorTimeoutMs`).
+   * Default {@link RECORD_LIVENESS_MS}.
+   */
+  readonly livenessMs?: number;
   /** Passed to the coordinator (see QueryRunOptions). */
   readonly heartbeatMs?: number;
   readonly taskTimeoutMs?: number;
@@ -169,6 +175,8 @@ export interface QueryServiceDeps extends CoordinatorServices {
 }
 
 const RECORD_PREFIX = 'queries/';
+/** How often a running query's record is rewritten at least (see `QueryServiceDeps.livenessMs`). */
+export const RECORD_LIVENESS_MS = 30_000;
 const PHASE_ORDER: Record<QueryPhase, number> = {
   QUEUED: 0,
   PLANNING: 1,
@@ -467,6 +475,8 @@ async function watch<T>(run: DistributedRun, q: QueryCoordinator, done: Promise<
   finished.catch(() => {});
   const loop = (async () => {
     let last = '';
+    let lastWrite = Date.now();
+    const livenessMs = deps.livenessMs ?? RECORD_LIVENESS_MS;
     while (!ended) {
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -478,8 +488,9 @@ async function watch<T>(run: DistributedRun, q: QueryCoordinator, done: Promise<
         if (deps.failures !== undefined) await routeFailures(deps.failures, q);
         const progress = q.progress();
         const text = JSON.stringify(progress);
-        if (text !== last && !ended) {
+        if ((text !== last || Date.now() - lastWrite >= livenessMs) && !ended) {
           last = text;
+          lastWrite = Date.now();
           await writer.update({ progress });
         }
       } catch {

@@ -89,6 +89,12 @@ export interface GatewayOptions {
   readonly abandonAfterMs?: number;
   /** A query that no coordinator has started after this long fails. Default 5 minutes. */
   readonly startTimeoutMs?: number;
+  /**
+   * A started query whose record has not changed for this long fails: its coordinator died (a crash,
+   * or the function's time limit). Running coordinators rewrite the record at least every
+   * `RECORD_LIVENESS_MS` (30 s). Default 3 minutes.
+   */
+  readonly coordinatorTimeoutMs?: number;
   /** How long a result stays readable after its last page was served. Default 60 s. */
   readonly resultRetentionMs?: number;
   /** How long QueryInfo of a released query stays answerable. Default 15 minutes. */
@@ -163,6 +169,7 @@ export class Gateway {
       pollIntervalMs: 100,
       abandonAfterMs: 5 * 60_000,
       startTimeoutMs: 5 * 60_000,
+      coordinatorTimeoutMs: 3 * 60_000,
       resultRetentionMs: 60_000,
       infoRetentionMs: 15 * 60_000,
       environment: 'skein',
@@ -313,6 +320,7 @@ export class Gateway {
     if (parsed.kind === 'wait') {
       record = await this.waitForEnd(entry);
       if (record === undefined && !entry.submitError) await this.checkStarted(entry);
+      else if (record !== undefined && !entry.submitError) await this.checkAlive(entry, record);
     } else {
       record = await this.record(id);
       if (record?.phase !== 'FINISHED') {
@@ -376,6 +384,22 @@ export class Gateway {
     entry.submitError = {
       code: 'EXTERNAL',
       message: `no coordinator started the query within ${Math.round(waited / 1000)} s (its invocation was lost or failed before the query began)`,
+    };
+    await this.save(entry);
+  }
+
+  /**
+   * A query whose coordinator stopped rewriting its record (PLANNING or RUNNING, unchanged for
+   * `coordinatorTimeoutMs`) fails; a cancel is left in case the coordinator is only slow.
+   */
+  private async checkAlive(entry: GatewayEntry, record: QueryRecord): Promise<void> {
+    if (record.phase !== 'PLANNING' && record.phase !== 'RUNNING') return;
+    const silent = this.options.now() - record.updatedAt;
+    if (silent < this.options.coordinatorTimeoutMs) return;
+    await requestCancel(this.backend.state, entry.queryId);
+    entry.submitError = {
+      code: 'EXTERNAL',
+      message: `the query's coordinator stopped reporting ${Math.round(silent / 1000)} s ago while ${record.phase} (it crashed or reached its time limit)`,
     };
     await this.save(entry);
   }

@@ -214,6 +214,29 @@ describe('runQueryRequest', () => {
     expect(await state.list(queryRecordKey(req.queryId))).toEqual([]);
   });
 
+  it('rewrites a running query’s record at least every livenessMs, progress or not', async () => {
+    const { deps, release, state, invoker } = setup({ gate: true });
+    const req = request('SELECT o_orderstatus, count(*) FROM orders GROUP BY 1');
+    const running = runQueryRequest(req, { ...deps, pollMs: 20, livenessMs: 100 });
+    for (let i = 0; i < 200 && (await getQueryRecord(state, req.queryId))?.phase !== 'RUNNING'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Every task is held: no progress after the first write, yet the record keeps being rewritten.
+    await new Promise((r) => setTimeout(r, 150));
+    const a = (await getQueryRecord(state, req.queryId))!;
+    await new Promise((r) => setTimeout(r, 400));
+    const b = (await getQueryRecord(state, req.queryId))!;
+    expect(b.phase).toBe('RUNNING');
+    expect(b.progress).toEqual(a.progress);
+    expect(b.progress?.tasksDone).toBe(0);
+    expect(b.updatedAt - a.updatedAt).toBeGreaterThanOrEqual(100);
+    await requestCancel(state, req.queryId);
+    expect((await running).phase).toBe('FAILED');
+    release();
+    await invoker.idle();
+    await releaseQuery(state, deps.spool, req.queryId);
+  });
+
   it('reports SET SESSION as setSession, and applies session properties of the request', async () => {
     const { deps } = setup();
     const set = await runQueryRequest(request("SET SESSION memory_limit = '2GB'"), deps);

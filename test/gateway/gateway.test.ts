@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderBlobStore } from '../../src/adapters/local/folder-blob-store.ts';
 import { MemoryStateStore } from '../../src/adapters/local/memory-state-store.ts';
-import type { QueryRequest } from '../../src/engine/query-service.ts';
+import { type QueryRecord, type QueryRequest, queryRecordKey } from '../../src/engine/query-service.ts';
 import { Gateway, type GatewayRequest } from '../../src/gateway/gateway.ts';
 import { InvokeThrottledError } from '../../src/ports/invoker.ts';
 
@@ -80,6 +80,47 @@ describe('Gateway core', () => {
     expect(late.body.error.message).toMatch(/no coordinator started the query within 60 s/);
     // A coordinator that starts now finds the query cancelled.
     expect((await state.list('queries/')).map((i) => i.key)).toEqual([`queries/${post.body.id}/cancel`]);
+  });
+
+  it('fails a started query whose coordinator stopped rewriting its record, and leaves a cancel', async () => {
+    const state = new MemoryStateStore();
+    let offset = 0;
+    const gateway = new Gateway(
+      {
+        state,
+        spool,
+        // A coordinator that claims the query, writes RUNNING once, and dies.
+        submit: async (r) => {
+          const t = Date.now();
+          const record: QueryRecord = {
+            queryId: r.queryId,
+            sql: r.sql,
+            user: r.user,
+            phase: 'RUNNING',
+            createdAt: t,
+            updatedAt: t,
+          };
+          await state.put(queryRecordKey(r.queryId), record as never);
+        },
+      },
+      { coordinatorTimeoutMs: 180_000, pollWaitMs: 30, pollIntervalMs: 10, now: () => Date.now() + offset },
+    );
+    const post = await json(gateway, request('POST', '/v1/statement', 'SELECT 1'));
+    const first = await json(gateway, request('GET', new URL(post.body.nextUri).pathname));
+    expect(first.body.stats.state).toBe('RUNNING');
+    offset += 179_000;
+    const quiet = await json(gateway, request('GET', new URL(first.body.nextUri).pathname));
+    expect(quiet.body.stats.state).toBe('RUNNING');
+    offset += 2_000;
+    const dead = await json(gateway, request('GET', new URL(quiet.body.nextUri).pathname));
+    expect(dead.body.stats.state).toBe('FAILED');
+    expect(dead.body.error).toMatchObject({ errorType: 'EXTERNAL' });
+    expect(dead.body.error.message).toMatch(/coordinator stopped reporting 181 s ago while RUNNING/);
+    expect(dead.body.nextUri).toBeUndefined();
+    // Should the coordinator only have been slow, it finds the query cancelled.
+    expect((await state.list(`queries/${post.body.id}/`)).map((i) => i.key)).toEqual([
+      `queries/${post.body.id}/cancel`,
+    ]);
   });
 
   it('sweeps a query abandoned before any coordinator ran: its items are gone', async () => {
