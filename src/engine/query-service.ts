@@ -288,6 +288,14 @@ export async function runQueryRequest(request: QueryRequest, deps: QueryServiceD
   if (writer === undefined) return (await getQueryRecord(deps.state, request.queryId))!;
   const t0 = performance.now();
   let final: QueryRecord;
+  // Planning or running, the record is rewritten at least every livenessMs: how readers tell a live
+  // coordinator from a dead one.
+  const livenessMs = deps.livenessMs ?? RECORD_LIVENESS_MS;
+  const liveness = setInterval(
+    () => void writer.touch(livenessMs).catch(() => {}),
+    Math.max(10, livenessMs / 2),
+  );
+  liveness.unref?.();
   try {
     if (await cancelRequested(deps.state, request.queryId)) {
       throw new SkeinError('USER_CANCELED', 'the query was cancelled');
@@ -306,6 +314,8 @@ export async function runQueryRequest(request: QueryRequest, deps: QueryServiceD
       phase: 'FAILED',
       error: { code: e.code, message: e.message, ...(e.position ? { position: e.position } : {}) },
     });
+  } finally {
+    clearInterval(liveness);
   }
   // Released while it ran: the gateway left the deleting to us.
   const control = await deps.state.get(controlKey(request.queryId)).catch(() => undefined);
@@ -475,8 +485,6 @@ async function watch<T>(run: DistributedRun, q: QueryCoordinator, done: Promise<
   finished.catch(() => {});
   const loop = (async () => {
     let last = '';
-    let lastWrite = Date.now();
-    const livenessMs = deps.livenessMs ?? RECORD_LIVENESS_MS;
     while (!ended) {
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -488,9 +496,8 @@ async function watch<T>(run: DistributedRun, q: QueryCoordinator, done: Promise<
         if (deps.failures !== undefined) await routeFailures(deps.failures, q);
         const progress = q.progress();
         const text = JSON.stringify(progress);
-        if ((text !== last || Date.now() - lastWrite >= livenessMs) && !ended) {
+        if (text !== last && !ended) {
           last = text;
-          lastWrite = Date.now();
           await writer.update({ progress });
         }
       } catch {
@@ -674,6 +681,11 @@ class RecordWriter {
       throw err;
     }
     return writer;
+  }
+
+  /** Rewrites the record (a new `updatedAt`) when it has not been written for `quietMs`. */
+  async touch(quietMs: number): Promise<void> {
+    if (Date.now() - this.record.updatedAt >= quietMs) await this.update({});
   }
 
   /**
