@@ -199,6 +199,7 @@ function int64Values(
 ): Float64Array | BigInt64Array {
   const words = new Int32Array(raw.buffer, raw.byteOffset, n * 2);
   const out = new Float64Array(n);
+  if (!unsigned && scaleBy === 1 && int64Narrow(words, n, out)) return out;
   for (let i = 0; i < n; i++) {
     const lo = words[2 * i]! >>> 0;
     const hi = words[2 * i + 1]!;
@@ -209,6 +210,22 @@ function int64Values(
     out[i] = (hi * TWO_32 + lo) * scaleBy;
   }
   return out;
+}
+
+/**
+ * Signed int64 halves → doubles, when every value fits 2^53 (else false, and `out` is partly
+ * written): the hi halves' range is checked into one flag, no branch per value.
+ */
+function int64Narrow(words: Int32Array, n: number, out: Float64Array): boolean {
+  const two32 = 4294967296;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + 1]!;
+    // hi in [-2^21, 2^21) ⇔ (hi + 2^21) >>> 22 === 0.
+    bad |= (hi + 2097152) >>> 22;
+    out[i] = hi * two32 + (words[2 * i]! >>> 0);
+  }
+  return bad === 0;
 }
 
 /** The BigInt path of int64Values (kept apart: BigInt code slows the function holding it). */

@@ -286,6 +286,35 @@ describe('HashAggregate against DuckDB', () => {
     }
   });
 
+  it('sums stay exact when a batch of doubles-sized values would pass 2^53 (undo and carry)', async () => {
+    const s: Schema = [field('g', INT32), field('d', decimal(18, 0))];
+    const rng = new Rng(9);
+    const rows: Value[][] = [];
+    for (let i = 0; i < 12_000; i++) {
+      // Mostly small values, now and then one just under 2^53: a batch's bound then passes 2^53
+      // after its rows were added, so the fused add must be undone and redone after a carry.
+      const big = rng.chance(0.01);
+      const m = big ? BigInt(2 ** 52 + rng.int(0, 2 ** 30)) : BigInt(rng.int(0, 2 ** 30));
+      rows.push([rng.int(0, i < 6000 ? 3 : 900), scaledToDecimal(rng.chance(0.4) ? -m : m, 0)]);
+    }
+    await loadTable(db, 'near53', s, rows);
+    const aggregates: AggregateSpec[] = [
+      { func: 'sum', arg: 1, name: 'sd' },
+      { func: 'avg', arg: 1, name: 'ad' },
+    ];
+    const want = duckRows(await db.query('SELECT g, sum(d), avg(d) FROM near53 GROUP BY g'));
+    for (const batchSize of [7, 2048, 4096]) {
+      const got = await runRows(
+        hashAggregate(
+          streamOf(s, batchesOf(s, rows, [batchSize])),
+          { mode: 'single', groupBy: [0], aggregates },
+          testCtx(),
+        ),
+      );
+      expectSameRows(got, want, { tolerance: 1e-12 });
+    }
+  });
+
   it('fails with RESOURCES_EXHAUSTED naming HashAggregate when over the memory budget', async () => {
     const s: Schema = [field('k', INT64), field('s', VARCHAR)];
     const rows = Array.from(

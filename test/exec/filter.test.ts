@@ -8,7 +8,16 @@ import { type BatchStream, type ExecContext, MemoryPool } from '../../src/exec/c
 import { vectorFromScalars, vectorValue } from '../../src/exec/expr/scalar.ts';
 import { filterStream } from '../../src/exec/filter.ts';
 import type { Batch } from '../../src/exec/vector.ts';
-import { and, call, column, int32Literal, isNull, like, varcharLiteral } from '../../src/physical/expr.ts';
+import {
+  and,
+  call,
+  column,
+  inList,
+  int32Literal,
+  isNull,
+  like,
+  varcharLiteral,
+} from '../../src/physical/expr.ts';
 import { INT32, type Schema, VARCHAR } from '../../src/types/data-type.ts';
 
 const schema: Schema = [
@@ -69,6 +78,42 @@ describe('filterStream', () => {
     const src = source(3, 100);
     const out = await collect(filterStream(src, call('>=', [column(0, INT32), int32Literal(250)]), ctx()));
     expect(out.ks).toEqual(Array.from({ length: 50 }, (_, i) => 250 + i).filter((k) => k % 10 !== 9));
+  });
+
+  it('IN and NOT IN over strings of every length, with NULLs and after another conjunct', async () => {
+    const words = ['', 'a', 'ab', 'abc', 'abd', 'abcd', 'abce', 'AIR', 'AIR REG', 'REG AIR', 'AIR REGX', 'é'];
+    const rows = 500;
+    const ks = Array.from({ length: rows }, (_, i) => i);
+    const ss = ks.map((k) => (k % 13 === 5 ? null : words[(k * 7) % words.length]!));
+    const s2: Schema = [schema[0]!, schema[1]!];
+    const batch: Batch = {
+      schema: s2,
+      length: rows,
+      columns: [vectorFromScalars(INT32, ks), vectorFromScalars(VARCHAR, ss)],
+    };
+    const src: BatchStream = {
+      schema: s2,
+      async *[Symbol.asyncIterator]() {
+        yield batch;
+      },
+    };
+    const list = ['', 'abc', 'abcd', 'AIR REG', 'é', 'zz'];
+    const lits = list.map((w) => varcharLiteral(w));
+    const s = column(1, VARCHAR);
+    const cases = [
+      { p: inList(s, lits), want: (k: number) => ss[k] !== null && list.includes(ss[k]!) },
+      { p: inList(s, lits, true), want: (k: number) => ss[k] !== null && !list.includes(ss[k]!) },
+      {
+        p: and(call('>=', [column(0, INT32), int32Literal(100)]), inList(s, lits)),
+        want: (k: number) => k >= 100 && ss[k] !== null && list.includes(ss[k]!),
+      },
+    ];
+    for (const c of cases) {
+      const out = await collect(filterStream(src, c.p, ctx(1000)));
+      const expected = ks.filter(c.want);
+      expect(expected.length).toBeGreaterThan(50);
+      expect(out.ks).toEqual(expected);
+    }
   });
 
   it('passes batches where every row passes through untouched', async () => {

@@ -204,4 +204,51 @@ describe('JoinHashTable', () => {
       expect(table.hasNullKey).toBe(true);
     }
   });
+
+  it('picks direct for dense or small sparse key ranges, int beyond, and matches the same in both', () => {
+    const rng = new Rng(11);
+    // Key range per build row: 3 (dense); 40 (sparse, but under 2^20 values); 100 (sparse, over
+    // 2^20 values, but ≤ 128 per row); 300 (over 2^20 values and too sparse).
+    // Sparse ranges only within the memory left (`maxSparseBytes`); dense ones always.
+    for (const [rows, perRow, layout, maxSparseBytes] of [
+      [5000, 3, 'direct', 0],
+      [5000, 40, 'direct', Number.POSITIVE_INFINITY],
+      [5000, 40, 'int', 4 * 5000 * 40 - 1],
+      [12_000, 100, 'direct', Number.POSITIVE_INFINITY],
+      [5000, 300, 'int', Number.POSITIVE_INFINITY],
+    ] as const) {
+      const range = perRow * rows;
+      const build = Array.from({ length: rows }, () => (rng.chance(0.02) ? null : 7 + rng.int(0, range)));
+      build[0] = 7;
+      build[1] = 7 + range - 1;
+      const probe = Array.from({ length: 4000 }, () =>
+        rng.chance(0.5) ? build[rng.int(0, rows - 1)]! : rng.int(-5, range + 20),
+      );
+      const table = new JoinHashTable(
+        { schema: [], columns: [vec(INT32, build)], length: rows },
+        [0],
+        maxSparseBytes,
+      );
+      expect(table.layout, `${perRow} per row, ${maxSparseBytes} bytes`).toBe(layout);
+      const at = new Map<number, number[]>();
+      build.forEach((b, j) => {
+        if (b !== null) at.set(b, [...(at.get(b) ?? []), j]);
+      });
+      const expected: string[] = [];
+      probe.forEach((p, i) => {
+        for (const j of at.get(p as number) ?? []) expected.push(`${i}:${j}`);
+      });
+      const jp = new JoinProbe(table, [vec(INT32, probe)], probe.length);
+      const pIdx = new Int32Array(512);
+      const bIdx = new Int32Array(512);
+      const got: string[] = [];
+      while (!jp.done) {
+        const n = jp.next(pIdx, bIdx, 512, false);
+        for (let k = 0; k < n; k++)
+          got.push(`${pIdx[k]}:${table.sourceRows === null ? bIdx[k] : table.sourceRows[bIdx[k]!]}`);
+      }
+      expect(got.length).toBeGreaterThan(1000);
+      expect(got.sort()).toEqual(expected.sort());
+    }
+  });
 });

@@ -4,9 +4,11 @@
  * Exact sums keep each group's total as `hi · 2^32 + lo` in two doubles. While the bound on |lo|
  * stays below 2^53, values are simply added to `lo` (one add per row — exact, since every partial
  * sum is an integer a double holds). The bound grows by n · max|value| per batch; before it would
- * pass 2^53, a carry pass moves lo's high part into hi (O(groups), rare). When even one batch could
- * overflow lo (values near 2^53), rows are split into 32-bit halves instead. Values in i64
- * storage are always split, through an Int32Array view of their halves — no BigInt arithmetic.
+ * pass 2^53, a carry pass moves lo's high part into hi (O(groups), rare). With few groups the add
+ * loop finds max|value| itself, on a snapshot of the state it restores if the bound turns out too
+ * large; otherwise a separate pass finds it first. A batch whose bound cannot fit even after a
+ * carry is added in chunks with carries between, and values near 2^53 are split into 32-bit
+ * halves. Values in i64 storage are always split, through an Int32Array view of their halves — no BigInt arithmetic.
  * So totals are exact up to ±2^85; results beyond 2^53 come out in BigInt64Array storage, and
  * beyond ±2^63 the sum fails with an overflow error (DuckDB's HUGEINT would hold them).
  */
@@ -31,6 +33,10 @@ export class ExactSums {
   private groups = 0;
   /** An upper bound on |lo[g]| (lanes included) over all groups. */
   private loBound = 0;
+  /** State before the latest fused add (see `addFused`). */
+  private snapshot = new Float64Array(0);
+  /** max |value| of the latest fused add: predicts whether the next batch fits without a carry. */
+  private lastMax = 0;
 
   resize(groups: number): void {
     this.hi = growF64(this.hi, groups);
@@ -89,19 +95,21 @@ export class ExactSums {
     switch (v.kind) {
       case 'f64': {
         const a = v.values;
-        const bound = n * maxAbsOf(a, v.length);
-        if (this.loBound + bound > LO_LIMIT) this.carry();
-        if (this.loBound + bound <= LO_LIMIT) {
-          this.loBound += bound;
-          if (this.lanes !== null) {
-            this.dirty = true;
-            if (sel === null) addLanes(this.lanes, gids, a, n);
-            else addLanesSel(this.lanes, gids, a, sel, n);
-          } else if (sel === null) addDense(this.lo, gids, a, n);
-          else addSel(this.lo, gids, a, sel, n);
-        } else {
-          this.addSplit(gids, a, sel, n);
+        // Few groups: add and bound in one pass (carrying first when the previous batch's bound
+        // says this one would not fit), undone from a snapshot in the rare case the bound turns
+        // out too large; then the chunked path below uses the max that pass found.
+        // When even a carry leaves too little room for the previous batch's bound, the fused
+        // pass is not tried: the chunked path needs the max first.
+        let max = -1;
+        if (this.lanes !== null || this.groups <= n >> 1) {
+          if (this.loBound + n * this.lastMax > LO_LIMIT) this.carry();
+          if (this.loBound + n * this.lastMax <= LO_LIMIT) {
+            if (this.addFused(gids, a, sel, n)) return;
+            max = this.lastMax;
+          }
         }
+        if (max < 0) max = this.lastMax = maxAbsOf(a, v.length);
+        this.addChunked(gids, a, sel, n, max);
         return;
       }
       case 'i32': {
@@ -156,6 +164,63 @@ export class ExactSums {
           'INTERNAL',
           `internal error (this is a bug in Skein): sum over ${v.kind} storage`,
         );
+    }
+  }
+
+  /**
+   * Adds the rows while finding max |value| over them, then checks the bound: every partial sum
+   * stayed within loBound + n · max, so if that is ≤ 2^53 all adds were exact. Otherwise the
+   * touched state is restored from a snapshot taken before (O(groups)) and false is returned.
+   */
+  private addFused(gids: Int32Array, a: Float64Array, sel: Int32Array | null, n: number): boolean {
+    const lanes = this.lanes;
+    const target = lanes ?? this.lo;
+    const len = lanes !== null ? 4 * this.groups : this.groups;
+    if (this.snapshot.length < len) this.snapshot = new Float64Array(Math.max(len, 2 * this.snapshot.length));
+    const snap = this.snapshot;
+    copyF64(snap, target, len);
+    let max: number;
+    if (lanes !== null) {
+      if (!this.dirty) this.dirty = true;
+      max = sel === null ? addLanesMax(lanes, gids, a, n) : addLanesSelMax(lanes, gids, a, sel, n);
+    } else max = sel === null ? addDenseMax(target, gids, a, n) : addSelMax(target, gids, a, sel, n);
+    this.lastMax = max;
+    const bound = n * max;
+    if (this.loBound + bound <= LO_LIMIT) {
+      this.loBound += bound;
+      return true;
+    }
+    copyF64(target, snap, len);
+    return false;
+  }
+
+  /**
+   * Adds rows in chunks whose bound (rows · max) fits what a carry leaves free, carrying between
+   * chunks as needed; values too close to 2^53 for that are split into 32-bit halves.
+   */
+  private addChunked(
+    gids: Int32Array,
+    a: Float64Array,
+    sel: Int32Array | null,
+    n: number,
+    max: number,
+  ): void {
+    if (!(max <= LO_LIMIT - TWO_32)) {
+      this.addSplit(gids, a, sel, n);
+      return;
+    }
+    const step = max === 0 ? n : Math.max(1, Math.floor((LO_LIMIT - TWO_32) / max));
+    for (let k0 = 0; k0 < n; k0 += step) {
+      const k1 = Math.min(n, k0 + step);
+      const bound = (k1 - k0) * max;
+      if (this.loBound + bound > LO_LIMIT) this.carry();
+      this.loBound += bound;
+      if (this.lanes !== null) {
+        this.dirty = true;
+        if (sel === null) addLanes(this.lanes, gids, a, k0, k1);
+        else addLanesSel(this.lanes, gids, a, sel, k0, k1);
+      } else if (sel === null) addDense(this.lo, gids, a, k0, k1);
+      else addSel(this.lo, gids, a, sel, k0, k1);
     }
   }
 
@@ -233,29 +298,116 @@ export class ExactSums {
 // The hot loops live in small functions of their own: V8 optimizes them as tight loops, where
 // inside the large `add` they ran at half the speed (measured: 18 → 9 ms per 6M rows).
 
-function addLanes(l: Float64Array, gids: Int32Array, a: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) l[(gids[i]! << 2) | (i & 3)]! += a[i]!;
+// The fused loops return max |value| over the rows they added (two comparisons, no branch on
+// the sign: measured as cheap as the add alone, where a separate pass cost ~1.2 ns per value).
+
+function addLanesMax(l: Float64Array, gids: Int32Array, a: Float64Array, n: number): number {
+  let hi = 0;
+  let lo = 0;
+  let i = 0;
+  // Unrolled by the 4 lanes (row i goes to lane i & 3): measured 1.75 → 1.4 ns per row.
+  for (; i + 3 < n; i += 4) {
+    const x0 = a[i]!;
+    const x1 = a[i + 1]!;
+    const x2 = a[i + 2]!;
+    const x3 = a[i + 3]!;
+    l[gids[i]! << 2]! += x0;
+    l[(gids[i + 1]! << 2) | 1]! += x1;
+    l[(gids[i + 2]! << 2) | 2]! += x2;
+    l[(gids[i + 3]! << 2) | 3]! += x3;
+    hi = Math.max(hi, x0, x1, x2, x3);
+    lo = Math.min(lo, x0, x1, x2, x3);
+  }
+  for (; i < n; i++) {
+    const x = a[i]!;
+    l[(gids[i]! << 2) | (i & 3)]! += x;
+    if (x > hi) hi = x;
+    if (x < lo) lo = x;
+  }
+  return hi > -lo ? hi : -lo;
 }
 
-function addLanesSel(l: Float64Array, gids: Int32Array, a: Float64Array, sel: Int32Array, n: number): void {
+function addLanesSelMax(
+  l: Float64Array,
+  gids: Int32Array,
+  a: Float64Array,
+  sel: Int32Array,
+  n: number,
+): number {
+  let hi = 0;
+  let lo = 0;
   for (let k = 0; k < n; k++) {
+    const i = sel[k]!;
+    const x = a[i]!;
+    l[(gids[i]! << 2) | (k & 3)]! += x;
+    if (x > hi) hi = x;
+    if (x < lo) lo = x;
+  }
+  return hi > -lo ? hi : -lo;
+}
+
+function addDenseMax(lo: Float64Array, gids: Int32Array, a: Float64Array, n: number): number {
+  let mx = 0;
+  let mn = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    lo[gids[i]!]! += x;
+    if (x > mx) mx = x;
+    if (x < mn) mn = x;
+  }
+  return mx > -mn ? mx : -mn;
+}
+
+function addSelMax(lo: Float64Array, gids: Int32Array, a: Float64Array, sel: Int32Array, n: number): number {
+  let mx = 0;
+  let mn = 0;
+  for (let k = 0; k < n; k++) {
+    const i = sel[k]!;
+    const x = a[i]!;
+    lo[gids[i]!]! += x;
+    if (x > mx) mx = x;
+    if (x < mn) mn = x;
+  }
+  return mx > -mn ? mx : -mn;
+}
+
+function copyF64(to: Float64Array, from: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
+}
+
+// The plain loops add rows [from, to) (of `sel`, when given).
+
+function addLanes(l: Float64Array, gids: Int32Array, a: Float64Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) l[(gids[i]! << 2) | (i & 3)]! += a[i]!;
+}
+
+function addLanesSel(
+  l: Float64Array,
+  gids: Int32Array,
+  a: Float64Array,
+  sel: Int32Array,
+  from: number,
+  to: number,
+): void {
+  for (let k = from; k < to; k++) {
     const i = sel[k]!;
     l[(gids[i]! << 2) | (k & 3)]! += a[i]!;
   }
 }
 
-function addDense(lo: Float64Array, gids: Int32Array, a: Float64Array | Int32Array, n: number): void {
-  for (let i = 0; i < n; i++) lo[gids[i]!]! += a[i]!;
+function addDense(lo: Float64Array, gids: Int32Array, a: Float64Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) lo[gids[i]!]! += a[i]!;
 }
 
 function addSel(
   lo: Float64Array,
   gids: Int32Array,
-  a: Float64Array | Int32Array,
+  a: Float64Array,
   sel: Int32Array,
-  n: number,
+  from: number,
+  to: number,
 ): void {
-  for (let k = 0; k < n; k++) {
+  for (let k = from; k < to; k++) {
     const i = sel[k]!;
     lo[gids[i]!]! += a[i]!;
   }

@@ -323,6 +323,9 @@ function inNode(input: Node, list: readonly Node[], negated: boolean): Node {
   const hasNull = consts.some((c) => c === undefined);
   const values = consts.filter((c) => c !== undefined);
   const member = membership(input.type, values);
+  // A few string constants: the select loop compares bytes inline (no call per row).
+  const strNeedles =
+    input.type.kind === 'varchar' && values.length <= 30 ? strNeedlesOf(values as Uint8Array[]) : null;
   // A row passes when the input is not NULL and: found (IN), or not found and no NULL in the list (NOT IN).
   const node: Node = {
     type: BOOLEAN,
@@ -346,6 +349,8 @@ function inNode(input: Node, list: readonly Node[], negated: boolean): Node {
       const v = input.eval(batch);
       if (v.kind === 'null') return 0;
       if (negated && hasNull) return 0;
+      if (strNeedles !== null && v.kind === 'str')
+        return selectStrIn(v.offsets, v.bytes, v.validity, sel, n, out, strNeedles, negated);
       const m = v.validity;
       let k = 0;
       for (let j = 0; j < n; j++) {
@@ -357,6 +362,108 @@ function inNode(input: Node, list: readonly Node[], negated: boolean): Node {
     },
   };
   return foldIfConstant(node, [input]);
+}
+
+/**
+ * The rows of `sel[0..n)` (or 0..n-1) whose string is (with `negated`: is not) one of `needles`;
+ * NULLs never pass. Written to `out`, which may be `sel`; returns their count.
+ */
+function selectStrIn(
+  offsets: Int32Array,
+  bytes: Uint8Array,
+  validity: Uint8Array | null,
+  sel: Uint32Array | null,
+  n: number,
+  out: Uint32Array,
+  needles: StrNeedles,
+  negated: boolean,
+): number {
+  const last = bytes.length - 1;
+  if (last < 0) return selectStrInPlain(offsets, bytes, validity, sel, n, out, needles, negated);
+  const nb = needles.bytes;
+  const no = needles.offsets;
+  const nk = needles.keys;
+  const m = no.length - 1;
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    const i = sel === null ? j : sel[j]!;
+    const a = offsets[i]!;
+    const len = offsets[i + 1]! - a;
+    // Length and first 3 bytes as one number (reads clamped to the buffer, masked by length):
+    // one compare per needle, no data-dependent branch until a key matches.
+    const w =
+      (bytes[Math.min(a, last)]! |
+        (bytes[Math.min(a + 1, last)]! << 8) |
+        (bytes[Math.min(a + 2, last)]! << 16)) &
+      (len >= 3 ? 0xffffff : (1 << (8 * len)) - 1);
+    const key = len * 16777216 + w;
+    let hit = 0;
+    for (let q = 0; q < m; q++) hit |= key === nk[q] ? 1 << q : 0;
+    let found = false;
+    if (hit !== 0) {
+      if (len <= 3) found = true;
+      else
+        for (let q = 0; q < m && !found; q++) {
+          if (((hit >> q) & 1) === 0) continue;
+          const b = no[q]!;
+          let c = 3;
+          while (c < len && bytes[a + c] === nb[b + c]) c++;
+          found = c === len;
+        }
+    }
+    const valid = validity === null ? 1 : (validity[i >> 3]! >> (i & 7)) & 1;
+    out[k] = i;
+    k += (found !== negated ? 1 : 0) & valid;
+  }
+  return k;
+}
+
+/** selectStrIn over a vector with no bytes at all (every string empty). */
+function selectStrInPlain(
+  offsets: Int32Array,
+  _bytes: Uint8Array,
+  validity: Uint8Array | null,
+  sel: Uint32Array | null,
+  n: number,
+  out: Uint32Array,
+  needles: StrNeedles,
+  negated: boolean,
+): number {
+  let hasEmpty = false;
+  for (let q = 0; q + 1 < needles.offsets.length; q++)
+    if (needles.offsets[q + 1] === needles.offsets[q]) hasEmpty = true;
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    const i = sel === null ? j : sel[j]!;
+    if (validity !== null && ((validity[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+    const found = offsets[i + 1] === offsets[i] && hasEmpty;
+    if (found !== negated) out[k++] = i;
+  }
+  return k;
+}
+
+/** Constant strings laid out like a string vector: all bytes, and offsets (one more than strings). */
+interface StrNeedles {
+  readonly bytes: Uint8Array;
+  readonly offsets: Int32Array;
+  /** Per needle: length · 2^24 + its first 3 bytes (little-endian, zero past its end). */
+  readonly keys: Float64Array;
+}
+
+function strNeedlesOf(values: readonly Uint8Array[]): StrNeedles {
+  const offsets = new Int32Array(values.length + 1);
+  values.forEach((v, q) => {
+    offsets[q + 1] = offsets[q]! + v.length;
+  });
+  const bytes = new Uint8Array(offsets[values.length]!);
+  values.forEach((v, q) => {
+    bytes.set(v, offsets[q]!);
+  });
+  const keys = new Float64Array(values.length);
+  values.forEach((v, q) => {
+    keys[q] = v.length * 16777216 + ((v[0] ?? 0) | ((v[1] ?? 0) << 8) | ((v[2] ?? 0) << 16));
+  });
+  return { bytes, offsets, keys };
 }
 
 /** A membership test of row i against constant values, specialised by storage. */

@@ -2,9 +2,9 @@
  * The build side of a hash join, and the vectorized probe of a batch against it.
  *
  * Three layouts, by key:
- * - **direct** (a perfect hash) for one integer key whose values span at most ~4 slots per build
- *   row: bucket = key − min, with the build rows counting-sorted into key order (`bucketStart[b] ..
- *   bucketStart[b + 1]` are key b's rows). Probes neither hash nor compare; a build side already in
+ * - **direct** (a perfect hash) for one integer key whose values span few slots per build row
+ *   (`directFits`): bucket = key − min, with the build rows counting-sorted into key order
+ *   (`bucketStart[b] .. bucketStart[b + 1]` are key b's rows). Probes neither hash nor compare; a build side already in
  *   key order (orders by o_orderkey) is not even copied, and a probe clustered on the key walks
  *   the table sequentially.
  * - **int**: one other integer key. Open addressing at load ≤ 0.5, one slot per distinct key
@@ -43,6 +43,22 @@ export const JOIN_HASH_SEED = 0x5bd1e995;
 
 export type JoinTableLayout = 'direct' | 'int' | 'generic';
 
+/**
+ * Whether a key range suits the direct layout: its 4 bytes per key value cost no more than the int
+ * layout's 32–64 bytes per row (range ≤ 8 per row), or the range is sparser but small in absolute
+ * terms: any range up to 2^20 values (4 MiB), or up to 2^23 (32 MiB) at ≤ 128 per row. The sparse
+ * cases are filtered dimensions keyed by dense ids (orders after a date filter, a few thousand
+ * parts): no hashing, no key compares, predictable branches when most probes miss, and probes
+ * clustered on the key read the buckets in order. Measured at SF 1 against the old bound of 4 per
+ * row: TPC-H Q5 700 → 480 ms, Q21 990 → 700, Q17 690 → 550, Q4 410 → 340, Q16 167 → 120.
+ */
+function directFits(range: number, rows: number, maxSparseBytes: number): boolean {
+  if (range <= 8 * rows + 1024) return true;
+  // The sparser cases take more memory than the int layout would: only within the budget left.
+  if (4 * range > maxSparseBytes) return false;
+  return range <= 1 << 20 || (range <= 128 * rows && range <= 1 << 23);
+}
+
 export class JoinHashTable {
   /** The build rows (direct layout: in key order; otherwise as given). Probes return its rows. */
   readonly batch: Batch;
@@ -67,7 +83,12 @@ export class JoinHashTable {
   /** Position in `batch` → row of the build batch as given (for tests and debugging). */
   readonly sourceRows: Int32Array | null;
 
-  constructor(build: Batch, keyColumns: readonly number[]) {
+  /**
+   * `maxSparseBytes`: what a direct table sparser than the int layout's footprint may take (the
+   * operator's remaining memory budget), so that choosing it never fails a query the int layout
+   * would have fitted.
+   */
+  constructor(build: Batch, keyColumns: readonly number[], maxSparseBytes = Number.POSITIVE_INFINITY) {
     const n = build.length;
     const cols = keyColumns.map((c) => normalizeKey(build.columns[c]!));
     const nullKey = nullKeyFlags(cols, n);
@@ -89,7 +110,7 @@ export class JoinHashTable {
     this.next = new Int32Array(0);
     this.sourceRows = null;
 
-    if (span !== null && span.max - span.min + 1 <= 4 * size + 1024) {
+    if (span !== null && directFits(span.max - span.min + 1, size, maxSparseBytes)) {
       // direct: counting sort by key; NULL-key rows last.
       this.layout = 'direct';
       this.directBase = span.min;

@@ -160,7 +160,12 @@ async function* run(
     if (parts.length > 1) reservation.resize(bytes + batchBytes(input));
     parts.length = 0;
     // A direct table may reorder the build rows into key order: from here on, rows of table.batch.
-    const table = new JoinHashTable(input, buildKeys);
+    // A sparse direct table only within the memory the query has left (the hashed layouts fit less).
+    const table = new JoinHashTable(
+      input,
+      buildKeys,
+      Math.max(0, ctx.memory.limit - ctx.memory.reserved) / 2,
+    );
     input = null; // (let the unordered copy go)
     const build = table.batch;
     reservation.resize(batchBytes(build) + table.byteSize() + build.length);

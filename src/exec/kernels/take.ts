@@ -26,30 +26,14 @@ export function takeVector(v: Vector, indices: Uint32Array, n = indices.length):
   switch (v.kind) {
     case 'null':
       return nullVector(v.type, n);
-    case 'bool': {
-      const src = v.values;
-      const out = new Uint8Array(n);
-      for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
-      return boolVector(v.type, out, validity);
-    }
-    case 'i32': {
-      const src = v.values;
-      const out = new Int32Array(n);
-      for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
-      return i32Vector(v.type, out, validity);
-    }
-    case 'f64': {
-      const src = v.values;
-      const out = new Float64Array(n);
-      for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
-      return f64Vector(v.type, out, validity);
-    }
-    case 'i64': {
-      const src = v.values;
-      const out = new BigInt64Array(n);
-      for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
-      return i64Vector(v.type, out, validity);
-    }
+    case 'bool':
+      return boolVector(v.type, takeU8(v.values, indices, n), validity);
+    case 'i32':
+      return i32Vector(v.type, takeI32(v.values, indices, n), validity);
+    case 'f64':
+      return f64Vector(v.type, takeF64(v.values, indices, n), validity);
+    case 'i64':
+      return i64Vector(v.type, takeBig(v.values, indices, n), validity);
     case 'str':
       return takeStrings(v, indices, n, validity);
     case 'interval': {
@@ -67,16 +51,47 @@ export function takeVector(v: Vector, indices: Uint32Array, n = indices.length):
   }
 }
 
+// One loop per function, BigInt code apart (it slows the function holding it).
+
+function takeU8(src: Uint8Array, indices: Uint32Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
+  return out;
+}
+
+function takeI32(src: Int32Array, indices: Uint32Array, n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
+  return out;
+}
+
+function takeF64(src: Float64Array, indices: Uint32Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
+  return out;
+}
+
+function takeBig(src: BigInt64Array, indices: Uint32Array, n: number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  for (let j = 0; j < n; j++) out[j] = src[indices[j]!]!;
+  return out;
+}
+
 function takeStrings(v: StrVector, indices: Uint32Array, n: number, validity: Validity): StrVector {
   const so = v.offsets;
   const sb = v.bytes;
   const offsets = new Int32Array(n + 1);
   let total = 0;
+  let notOne = 0;
   for (let j = 0; j < n; j++) {
     const i = indices[j]!;
-    total += so[i + 1]! - so[i]!;
+    const len = so[i + 1]! - so[i]!;
+    notOne |= len ^ 1;
+    total += len;
     offsets[j + 1] = total;
   }
+  // One-byte strings (flags, status codes) are gathered like numbers.
+  if (notOne === 0) return strVector(v.type, offsets, takeFirstBytes(so, sb, indices, n), validity);
   const bytes = new Uint8Array(total);
   for (let j = 0; j < n; j++) {
     const i = indices[j]!;
@@ -87,6 +102,13 @@ function takeStrings(v: StrVector, indices: Uint32Array, n: number, validity: Va
     else bytes.set(sb.subarray(s, e), at);
   }
   return strVector(v.type, offsets, bytes, validity);
+}
+
+/** Byte `so[indices[j]]` of `sb` for each j: the gather of strings all one byte long. */
+function takeFirstBytes(so: Int32Array, sb: Uint8Array, indices: Uint32Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let j = 0; j < n; j++) out[j] = sb[so[indices[j]!]!]!;
+  return out;
 }
 
 /** Gathers the rows `sel[0..n)` of every column (only those in `columns` when given; others become placeholders). */
