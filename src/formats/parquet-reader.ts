@@ -38,7 +38,7 @@ import {
   tableFromIPC,
   tableToIPC,
 } from 'apache-arrow';
-import { readParquet, readSchema, wasmMemory } from 'parquet-wasm';
+import type * as ParquetWasm from 'parquet-wasm';
 import { SkeinError } from '../errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { readFfiStream, UnsupportedFfi } from './arrow-ffi.ts';
@@ -55,6 +55,21 @@ import type { ThriftStruct } from './thrift-compact.ts';
 export interface ParquetOpenOptions {
   /** The file's size when already known (from a listing): saves a HEAD request. */
   readonly size?: number;
+}
+
+/**
+ * parquet-wasm, loaded on first use: its Node build compiles a 4.9 MB wasm module as it is
+ * imported (~100 ms), which processes that never decode Parquet — the API and coordinator functions,
+ * which read footers with Skein's own decoder — should not pay at start.
+ */
+let wasm: typeof ParquetWasm | undefined;
+let wasmLoading: Promise<typeof ParquetWasm> | undefined;
+async function parquetWasm(): Promise<typeof ParquetWasm> {
+  wasmLoading ??= import('parquet-wasm').then((m) => {
+    wasm = m;
+    return m;
+  });
+  return wasmLoading;
 }
 
 /** Bytes read from the end of a file on open; most footers fit, and small files entirely. */
@@ -138,6 +153,7 @@ export class ParquetReader {
     options: ParquetOpenOptions,
   ): Promise<ParquetReader> {
     const { name, size, footer, thrift, tailStart, tail } = await fetchParquetFooter(store, key, options);
+    const { readSchema } = await parquetWasm();
     let schema: Schema;
     try {
       const all = footer.fields.map((_, i) => i);
@@ -176,6 +192,7 @@ export class ParquetReader {
   async readRowGroup(index: number, columns?: readonly string[]): Promise<RecordBatch[]> {
     const subset = await this.rowGroupSubset(index, columns);
     if (subset.kind === 'empty') return subset.batches;
+    await parquetWasm();
     return this.decodeIpc(subset.bytes, subset.rows, subset.order, index);
   }
 
@@ -192,6 +209,7 @@ export class ParquetReader {
     const subset = await this.rowGroupSubset(index, columns, true);
     if (subset.kind === 'empty') return subset.batches.map(consume);
     const { bytes, rows, order } = subset;
+    const { readParquet, wasmMemory } = await parquetWasm();
     let table: ReturnType<typeof readParquet>;
     try {
       table = readParquet(bytes, { batchSize: rows });
@@ -255,7 +273,8 @@ export class ParquetReader {
   private decodeIpc(bytes: Uint8Array, rows: number, order: number[] | null, index: number): RecordBatch[] {
     let batches: RecordBatch[];
     try {
-      batches = tableFromIPC(readParquet(bytes, { batchSize: rows }).intoIPCStream()).batches;
+      // Loaded: every caller awaited parquetWasm() first.
+      batches = tableFromIPC(wasm!.readParquet(bytes, { batchSize: rows }).intoIPCStream()).batches;
     } catch (err) {
       throw corrupt(this.name, `row group ${index} cannot be read (${message(err)})`, err);
     }
