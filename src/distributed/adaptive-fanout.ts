@@ -8,7 +8,12 @@
  * output after consuming a fraction `progress` of its assigned input is expected to output
  * `bytes ÷ progress` in all; a task whose output ended (or that committed) counts exactly. Tasks
  * not heard from yet are assumed to output as much per unit of assigned input (split weight or
- * bytes to read) as the ones heard from. When every producer task ended, the figure is exact.
+ * bytes to read) as the ones heard from — when the producer's output grows with its input. A
+ * producer that emits only after consuming its input (a partial aggregate, a sort) outputs about
+ * as much per task whatever its share, and the tasks that end first are those with the least
+ * input: scaling their output by weight overestimated TPC-H Q1's final stage ~950× (8 leaf tasks,
+ * the two smallest ended first); such producers are extrapolated per task. When every producer
+ * task ended, the figure is exact.
  * (Projecting a sampled rate over an assumed duration is what overestimated 7–10× in the reference
  * project.)
  *
@@ -73,7 +78,12 @@ export interface AdaptiveDecisionInputs {
 }
 
 /** A producer stage's output from its tasks' loads (see the module comment). */
-export function estimateProducerOutput(stage: number, loads: readonly ProducerTaskLoad[]): ProducerEstimate {
+export function estimateProducerOutput(
+  stage: number,
+  loads: readonly ProducerTaskLoad[],
+  /** Whether the producer's output grows with its input (a streaming fragment); else per task. */
+  proportional = true,
+): ProducerEstimate {
   let known = 0;
   let knownWeight = 0;
   let unknownWeight = 0;
@@ -102,7 +112,7 @@ export function estimateProducerOutput(stage: number, loads: readonly ProducerTa
     // The rest output as much per unit of assigned input as those heard from (per task when the
     // weights are unknown).
     bytes +=
-      knownWeight > 0 && unknownWeight > 0
+      proportional && knownWeight > 0 && unknownWeight > 0
         ? (known / knownWeight) * unknownWeight
         : (known / reported) * (tasks - reported);
   }

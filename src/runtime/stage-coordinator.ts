@@ -50,6 +50,7 @@ import type { CsvScanNode, ParquetScanNode, PhysicalPlan } from '../physical/pla
 import { planInputs } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { AttemptRef, LoadInfo, OperatorTaskMetrics, TaskMetrics } from './events.ts';
+import { streamingFragment } from './sampler.ts';
 
 export type StageState = 'waiting' | 'starting' | 'running' | 'committed' | 'failed' | 'cancelled';
 export type AttemptState = 'pending' | 'launched' | 'running' | 'committed' | 'lost' | 'failed';
@@ -319,7 +320,9 @@ export class StageCoordinator {
     if (!force && !loads.every((l) => quorumReached(l.loads, o.quorum))) return false;
     const sampledAny = loads.some((l) => l.loads.some((x) => x.state === 'sampled' || x.state === 'ended'));
     this.decision = decideAdaptiveTaskCount({
-      estimates: loads.map((l) => estimateProducerOutput(l.stage, l.loads)),
+      estimates: loads.map((l) =>
+        estimateProducerOutput(l.stage, l.loads, streamingFragment(producer(l.stage).stage.fragment)),
+      ),
       basis: sampledAny ? 'loadinfo' : 'manifests',
       buckets: o.buckets,
       options: o,

@@ -59,6 +59,14 @@ describe('adaptive fan-out decisions', () => {
     expect(d.reason).toBe('est. 120 MiB ÷ 64 MiB per task (LoadInfo of 1 of 2 producer tasks, 0 ended)');
   });
 
+  it('extrapolates a producer that emits after its input (an aggregate) per task, not by weight', () => {
+    // 8 partial aggregates of 4 groups each; the two smallest splits ended first.
+    const loads = [ended(1, 600), ended(2, 600), ...[40, 40, 40, 40, 40, 40].map(unknown)];
+    expect(estimateProducerOutput(1, loads, false).bytes).toBe(8 * 600);
+    // By weight (right for streaming producers), the same reports would say ~80×.
+    expect(estimateProducerOutput(1, loads).bytes).toBe(1200 + (1200 / 3) * 240);
+  });
+
   it('gives a tiny stage one task', () => {
     const est = estimateProducerOutput(1, [ended(1, 1000), sampled(1, 500, 0.5), unknown(1), unknown(1)]);
     const d = decideAdaptiveTaskCount({ estimates: [est], basis: 'loadinfo', buckets: 128, options });
