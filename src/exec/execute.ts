@@ -37,7 +37,7 @@ import { topK } from './sort/top-k.ts';
 import { union } from './union.ts';
 import { valuesStream } from './values.ts';
 import type { Batch } from './vector.ts';
-import { throwIfCanceled } from './vector-ops.ts';
+import { eventLoopTurn, throwIfCanceled, turnDue } from './vector-ops.ts';
 import { window } from './window/window.ts';
 
 /** What a running plan needs from its surroundings. */
@@ -334,16 +334,19 @@ function instrument(s: BatchStream, m: OperatorMetrics): BatchStream {
       return {
         async next() {
           const t0 = performance.now();
+          let r: IteratorResult<Batch>;
           try {
-            const r = await it.next();
+            r = await it.next();
             if (!r.done) {
               m.rows += r.value.length;
               m.batches++;
             }
-            return r;
           } finally {
             m.timeMs += performance.now() - t0;
           }
+          // Between batches, a turn of the event loop now and then (heartbeats, cancel checks).
+          if (turnDue()) await eventLoopTurn();
+          return r;
         },
         async return(value?: unknown) {
           if (it.return) return it.return(value);

@@ -265,3 +265,25 @@ export function pow10(scale: number): number {
 export function throwIfCanceled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SkeinError('USER_CANCELED', 'the query was canceled');
 }
+
+/** How long a thread may compute without giving the event loop a turn (see {@link turnDue}). */
+const TURN_EVERY_MS = 100;
+let lastTurn = performance.now();
+
+/**
+ * True when this thread has computed for ~100 ms without a turn of the event loop. Batches passed
+ * between operators are promises that settle at once (microtasks), so a pipeline over data already
+ * in memory — a nested-loop join, a sort's output, an exchange already read — never lets timers
+ * run: a task's heartbeats (which also check for a cancel) would stop, and the coordinator would
+ * take it for lost. Long-running loops check this and then await {@link eventLoopTurn}.
+ */
+export function turnDue(): boolean {
+  return performance.now() - lastTurn >= TURN_EVERY_MS;
+}
+
+/** Lets timers and I/O callbacks run, then goes on; throws USER_CANCELED if cancelled meanwhile. */
+export async function eventLoopTurn(signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+  throwIfCanceled(signal);
+}

@@ -141,6 +141,26 @@ describe('QueryCoordinator', () => {
     expect(await filesUnder(h.spoolDir)).toEqual([]);
   });
 
+  it('stops a CPU-bound task (a nested-loop join over data in memory) soon after a cancel', async () => {
+    // ~75,000 × 15,000 pairs, none passing: over 10 s of pure computation with no I/O and no batch
+    // out to give timers a turn; tasks run in this thread, so without turns neither the cancel below
+    // nor a heartbeat could run before the join ends.
+    const slow = await physicalPlan(
+      single,
+      'SELECT count(*) FROM orders a, orders b, region r WHERE a.o_custkey + b.o_custkey + r.r_regionkey < 0',
+    );
+    const h = await harness();
+    const q = h.coordinator(slow, { tasks: 1 });
+    const t0 = performance.now();
+    const rows = rowsOf(q.rows());
+    setTimeout(() => q.cancel(), 300);
+    await expect(rows).rejects.toMatchObject({ code: 'USER_CANCELED' });
+    await h.invoker.idle();
+    // The cancel ran on time, and the task stopped at its next heartbeat (2 s), not at the end.
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(await filesUnder(h.spoolDir)).toEqual([]);
+  });
+
   it('stops when cancelled, with USER_CANCELED', async () => {
     const h = await harness({
       plan: (p) => [{ run: p }],

@@ -14,7 +14,7 @@ import type { Schema } from '../../types/data-type.ts';
 import type { BatchStream, ExecContext } from '../context.ts';
 import { batchBytes, concatBatches, gatherBatch } from '../gather.ts';
 import type { Batch } from '../vector.ts';
-import { throwIfCanceled } from '../vector-ops.ts';
+import { eventLoopTurn, throwIfCanceled, turnDue } from '../vector-ops.ts';
 import {
   conditionSchema,
   indicesWhere,
@@ -120,6 +120,8 @@ async function* run(
           }
         }
         if (m === 0) continue;
+        // A block can pass no pair on (a selective condition): check in here, not only per batch out.
+        if (turnDue()) await eventLoopTurn(ctx.signal);
         let combined = cond.pairs(lb, li, right, ri, m, false, false);
         let kept = m;
         if (condition !== undefined) {
