@@ -626,3 +626,97 @@ function allNullOf(type: DataType, n: number): Vector {
 export function fieldFromArrow(f: ArrowField): Field {
   return { name: f.name, type: dataTypeFromArrow(f.type, `column '${f.name}'`), nullable: f.nullable };
 }
+
+/**
+ * Like {@link vectorFromArrow}, for Data whose fixed-width values may be views into memory the
+ * caller will reuse (a decoder's): the vector never shares them.
+ */
+export function vectorFromArrowOwned(d: Data, type: DataType, what = 'a column'): Vector {
+  const v = vectorFromArrow(d, type, what);
+  const src = (d.values as ArrayBufferView | undefined)?.buffer;
+  if (src === undefined) return v;
+  if (v.kind === 'i32' && v.values.buffer === src) return i32Vector(v.type, v.values.slice(), v.validity);
+  if (v.kind === 'f64' && v.values.buffer === src) return f64Vector(v.type, v.values.slice(), v.validity);
+  return v;
+}
+
+/**
+ * Converts only the rows `sel[0..n)` of an Arrow Data (no nulls) of the common fixed-width
+ * types: `dense` gives an n-row vector of those rows; otherwise a vector of all `d.length` rows
+ * where only the selected positions hold values (for kernels that read only selected rows).
+ * Undefined when the type, NULLs or a value out of the double range need the general path.
+ */
+export function vectorFromArrowAt(
+  d: Data,
+  type: DataType,
+  sel: Uint32Array,
+  n: number,
+  dense: boolean,
+): Vector | undefined {
+  if (d.nullCount !== 0 || d.offset !== 0) return undefined;
+  const t = d.type as ArrowType & Record<string, unknown>;
+  const len = dense ? n : d.length;
+  switch (d.type.typeId) {
+    case Type.Int:
+    case Type.Date: {
+      const bits = t.bitWidth as number | undefined;
+      if (
+        d.type.typeId === Type.Date ? t.unit !== 0 : !(t.isSigned as boolean) || (bits !== 32 && bits !== 64)
+      )
+        return undefined;
+      if (d.type.typeId === Type.Date || bits === 32) {
+        const src = d.values as Int32Array;
+        const out = new Int32Array(len);
+        if (dense) for (let j = 0; j < n; j++) out[j] = src[sel[j]!]!;
+        else
+          for (let j = 0; j < n; j++) {
+            const i = sel[j]!;
+            out[i] = src[i]!;
+          }
+        return i32Vector(type, out, null);
+      }
+      const raw = d.values as BigInt64Array;
+      const out = int64At(new Int32Array(raw.buffer, raw.byteOffset, d.length * 2), sel, n, len, dense);
+      return out === undefined ? undefined : f64Vector(type, out, null);
+    }
+    case Type.Float: {
+      if (!(d.values instanceof Float64Array)) return undefined;
+      const src = d.values;
+      const out = new Float64Array(len);
+      if (dense) for (let j = 0; j < n; j++) out[j] = src[sel[j]!]!;
+      else
+        for (let j = 0; j < n; j++) {
+          const i = sel[j]!;
+          out[i] = src[i]!;
+        }
+      return f64Vector(type, out, null);
+    }
+    case Type.Decimal: {
+      if (t.bitWidth !== 64) return undefined;
+      const raw = d.values as Uint32Array;
+      const out = int64At(new Int32Array(raw.buffer, raw.byteOffset, d.length * 2), sel, n, len, dense);
+      return out === undefined ? undefined : f64Vector(type, out, null);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Int64 halves at the selected rows → doubles; undefined when one does not fit 2^53. */
+function int64At(
+  words: Int32Array,
+  sel: Uint32Array,
+  n: number,
+  len: number,
+  dense: boolean,
+): Float64Array | undefined {
+  const out = new Float64Array(len);
+  let bad = 0;
+  for (let j = 0; j < n; j++) {
+    const i = sel[j]!;
+    const hi = words[2 * i + 1]!;
+    bad |= (hi + HI_LIMIT) >>> 22;
+    out[dense ? j : i] = hi * TWO_32 + (words[2 * i]! >>> 0);
+  }
+  return bad === 0 ? out : undefined;
+}

@@ -115,17 +115,25 @@ export function executePlan(
   const build = (p: PhysicalPlan): BatchStream => {
     switch (p.kind) {
       case 'parquet_scan': {
+        const scanned = env.scanned;
         const scan = parquetScan(
           {
             store: env.store(p.store),
             splits: p.splits,
             columns: p.columns,
             schema: p.schema,
-            ...(p.predicate === null ? {} : { filter: p.predicate }),
+            // The predicate prunes row groups and filters rows as they are converted.
+            ...(p.predicate === null
+              ? {}
+              : {
+                  filter: p.predicate,
+                  rows: { predicate: p.predicate, ...(scanKeep ? { keep: scanKeep } : {}) },
+                }),
+            ...(scanned ? { onRead: (rows: number) => scanned(p.id, rows) } : {}),
           },
           ctx,
         );
-        return scanTail(scan, p);
+        return p.limit === null ? scan : limit(scan, { limit: p.limit }, ctx);
       }
       case 'csv_scan': {
         const store = env.store(p.store);

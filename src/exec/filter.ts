@@ -25,42 +25,49 @@ export function filterStream(
   keep?: readonly number[],
 ): BatchStream {
   const pass = compilePredicate(predicate, input.schema);
-  const target = Math.max(1, ctx.batchSize >> 1);
   const schema = keep === undefined ? input.schema : keep.map((i) => input.schema[i]!);
   const needed = keep === undefined ? undefined : new Set(keep);
   const project = (b: Batch): Batch =>
     keep === undefined ? b : { schema, length: b.length, columns: keep.map((i) => b.columns[i]!) };
-  return {
-    schema,
-    async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
-      let pending: Batch[] = [];
-      let pendingRows = 0;
-      for await (const batch of input) {
-        checkCancelled(ctx);
-        const sel = pass(batch);
-        if (sel.length === 0) continue;
-        const out = project(sel.length === batch.length ? batch : takeBatch(batch, sel, sel.length, needed));
-        if (out.length >= target) {
-          // A large result goes out as it is; small ones gathered so far go first, to keep order.
-          if (pendingRows > 0) {
-            yield concatBatches(pending);
-            pending = [];
-            pendingRows = 0;
-          }
-          yield out;
-          continue;
-        }
-        pending.push(out);
-        pendingRows += out.length;
-        if (pendingRows >= target) {
-          yield concatBatches(pending);
-          pending = [];
-          pendingRows = 0;
-        }
+  async function* filtered(): AsyncIterable<Batch> {
+    for await (const batch of input) {
+      checkCancelled(ctx);
+      const sel = pass(batch);
+      if (sel.length === 0) continue;
+      yield project(sel.length === batch.length ? batch : takeBatch(batch, sel, sel.length, needed));
+    }
+  }
+  return { schema, [Symbol.asyncIterator]: () => coalesceSmall(filtered(), ctx)[Symbol.asyncIterator]() };
+}
+
+/**
+ * Passes batches on, coalescing small ones (a selective filter's) until about half a batch, so
+ * downstream operators do not pay per-batch costs for a handful of rows. Order is kept.
+ */
+export async function* coalesceSmall(input: AsyncIterable<Batch>, ctx: ExecContext): AsyncIterable<Batch> {
+  const target = Math.max(1, ctx.batchSize >> 1);
+  let pending: Batch[] = [];
+  let pendingRows = 0;
+  for await (const out of input) {
+    if (out.length >= target) {
+      // A large result goes out as it is; small ones gathered so far go first, to keep order.
+      if (pendingRows > 0) {
+        yield concatBatches(pending);
+        pending = [];
+        pendingRows = 0;
       }
-      if (pendingRows > 0) yield concatBatches(pending);
-    },
-  };
+      yield out;
+      continue;
+    }
+    pending.push(out);
+    pendingRows += out.length;
+    if (pendingRows >= target) {
+      yield concatBatches(pending);
+      pending = [];
+      pendingRows = 0;
+    }
+  }
+  if (pendingRows > 0) yield concatBatches(pending);
 }
 
 /** Throws USER_CANCELED once the query's signal is aborted (checked between batches). */

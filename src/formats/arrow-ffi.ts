@@ -4,7 +4,8 @@
  * stream out of it. Buffers that every consumer converts anyway (64-bit integers, decimals,
  * timestamps, floats32, booleans, small integers) stay views into wasm memory; the others
  * (Int32, Date32, Float64, UTF-8, validity bitmaps) are copied, as consumers share those as they
- * are. So a batch is only valid until the wasm table is freed: convert it inside `consume`.
+ * are. So a batch is only valid until the wasm table is freed (or wasm memory grows): convert it
+ * at once. Batches are read in slices of rows, so a consumer can convert a row group piecewise.
  *
  * Layout of the C structs in wasm32 (pointers 4 bytes, int64 8-byte aligned):
  * ArrowSchema { format 0, name 4, metadata 8, flags 16, n_children 24, children 32, dictionary 36, … }
@@ -14,7 +15,8 @@
  * @example
  * const stream = table.intoFFI();
  * try {
- *   const out = readFfiStream(stream, wasmMemory(), (rb) => batchFromArrow(rb));
+ *   const batches = openFfiStream(stream, wasmMemory());
+ *   const first = batchFromArrow(batches.slice(0, 0, Math.min(65536, batches.lengths[0])));
  * } finally {
  *   stream.free();
  * }
@@ -52,7 +54,7 @@ import {
   Utf8,
 } from 'apache-arrow';
 
-/** What `readFfiStream` needs of parquet-wasm's FFIStream. */
+/** What `openFfiStream` needs of parquet-wasm's FFIStream. */
 export interface FfiStreamLike {
   arrayAddrs(): Uint32Array;
   schemaAddr(): number;
@@ -68,15 +70,40 @@ interface FfiSchema {
   nullable: boolean;
 }
 
+/** The record batches of an FFI stream, read in slices (see {@link openFfiStream}). */
+export interface FfiBatches {
+  /** Rows per record batch. */
+  readonly lengths: readonly number[];
+  /**
+   * Rows [lo, hi) of record batch `b`, over wasm memory as it is now: valid until the next call
+   * into wasm (which may grow, and so detach, the memory) or until the stream is freed.
+   */
+  slice(b: number, lo: number, hi: number): RecordBatch;
+  /**
+   * Column `c` of rows [lo, hi) of batch `b`, with fixed-width values as views into wasm memory
+   * even where `slice` copies them (a caller that converts or gathers them itself). Valid as
+   * long as `slice`'s batches are.
+   */
+  view(b: number, c: number, lo: number, hi: number): Data;
+}
+
+/** Where one column array of one record batch lies in wasm memory. */
+interface FfiColumn {
+  readonly length: number;
+  readonly nullCount: number;
+  readonly buffers: readonly number[];
+}
+
 /**
- * Calls `consume` on each record batch of the stream, while its buffers are still valid, and
- * returns the results. Throws UnsupportedFfi for column types it does not read.
+ * Reads the stream's schema and the addresses of its buffers, not the values: `slice` then reads
+ * any row range of a batch. Converting a row group slice by slice keeps each slice's converted
+ * columns in cache for the operators above, instead of writing the whole row group out to memory
+ * first. Throws UnsupportedFfi (before any slice is taken) for column types it does not read.
  */
-export function readFfiStream<T>(
+export function openFfiStream(
   stream: FfiStreamLike,
   memory: { readonly buffer: ArrayBufferLike },
-  consume: (rb: RecordBatch) => T,
-): T[] {
+): FfiBatches {
   // Every call into wasm first: one of them could grow (and so detach) the memory buffer.
   const schemaAddr = stream.schemaAddr();
   const addrs = Array.from(stream.arrayAddrs());
@@ -85,23 +112,60 @@ export function readFfiStream<T>(
   const bytes = new Uint8Array(buf);
   const schema = readSchema(view, bytes, schemaAddr);
   if (schema.format !== '+s') throw new UnsupportedFfi(`top-level format ${schema.format}`);
+  const formats = schema.children.map((c) => c.format);
   const types = schema.children.map((c) => arrowType(c));
+  for (const f of formats) {
+    if (
+      !(f in FIXED) &&
+      f !== 'n' &&
+      f !== 'b' &&
+      !VARIABLE.has(f) &&
+      !f.startsWith('ts') &&
+      !f.startsWith('d:')
+    )
+      throw new UnsupportedFfi(`Arrow format '${f}'`);
+  }
   const arrowSchema = new Schema(schema.children.map((c, i) => new Field(c.name, types[i]!, c.nullable)));
-  const out: T[] = [];
+  const structType = new Struct(arrowSchema.fields);
+  const batches: { length: number; columns: FfiColumn[] }[] = [];
   for (const addr of addrs) {
     const length = i64(view, addr);
     if (i64(view, addr + 16) !== 0) throw new UnsupportedFfi('struct array with an offset');
     const nChildren = i64(view, addr + 32);
     const childrenPtr = view.getUint32(addr + 44, true);
-    const children: Data[] = [];
-    for (let c = 0; c < nChildren; c++) {
-      const childAddr = view.getUint32(childrenPtr + 4 * c, true);
-      children.push(readArray(view, buf, childAddr, types[c]!, schema.children[c]!.format));
-    }
-    const data = makeData({ type: new Struct(arrowSchema.fields), length, nullCount: 0, children });
-    out.push(consume(new RecordBatch(arrowSchema, data)));
+    const columns: FfiColumn[] = [];
+    for (let c = 0; c < nChildren; c++)
+      columns.push(readColumn(view, view.getUint32(childrenPtr + 4 * c, true)));
+    batches.push({ length, columns });
   }
-  return out;
+  return {
+    lengths: batches.map((b) => b.length),
+    slice(b, lo, hi) {
+      const batch = batches[b]!;
+      if (lo < 0 || hi > batch.length || lo > hi)
+        throw new RangeError(`rows [${lo}, ${hi}) of a batch of ${batch.length}`);
+      const now = memory.buffer as ArrayBuffer;
+      const children = batch.columns.map((col, c) =>
+        sliceArray(now, col, types[c]!, formats[c]!, lo, hi, true),
+      );
+      const data = makeData({ type: structType, length: hi - lo, nullCount: 0, children });
+      return new RecordBatch(arrowSchema, data);
+    },
+    view(b, c, lo, hi) {
+      const batch = batches[b]!;
+      if (lo < 0 || hi > batch.length || lo > hi)
+        throw new RangeError(`rows [${lo}, ${hi}) of a batch of ${batch.length}`);
+      return sliceArray(
+        memory.buffer as ArrayBuffer,
+        batch.columns[c]!,
+        types[c]!,
+        formats[c]!,
+        lo,
+        hi,
+        false,
+      );
+    },
+  };
 }
 
 function i64(view: DataView, at: number): number {
@@ -205,43 +269,84 @@ const FIXED: Readonly<Record<string, { width: number; view: boolean }>> = {
   tdm: { width: 8, view: true },
 };
 
-function readArray(view: DataView, buf: ArrayBuffer, addr: number, type: ArrowType, format: string): Data {
+const VARIABLE = new Set(['u', 'z', 'U', 'Z']);
+
+function readColumn(view: DataView, addr: number): FfiColumn {
   const length = i64(view, addr);
   const nullCount = i64(view, addr + 8);
   if (i64(view, addr + 16) !== 0) throw new UnsupportedFfi('column array with an offset');
   const nBuffers = i64(view, addr + 24);
   const buffersPtr = view.getUint32(addr + 40, true);
-  const ptr = (i: number): number => (i < nBuffers ? view.getUint32(buffersPtr + 4 * i, true) : 0);
+  const buffers: number[] = [];
+  for (let i = 0; i < nBuffers; i++) buffers.push(view.getUint32(buffersPtr + 4 * i, true));
+  return { length, nullCount, buffers };
+}
+
+/**
+ * Rows [lo, hi) of one column as apache-arrow Data: views into wasm memory where consumers convert
+ * the values anyway (see FIXED), copies where they keep them (unless not `copyShared`).
+ */
+function sliceArray(
+  buf: ArrayBuffer,
+  col: FfiColumn,
+  type: ArrowType,
+  format: string,
+  lo: number,
+  hi: number,
+  copyShared: boolean,
+): Data {
+  const length = hi - lo;
+  const ptr = (i: number): number => col.buffers[i] ?? 0;
   if (format === 'n') return makeData({ type: type as Null, length, nullCount: length });
   const validityPtr = ptr(0);
   const nullBitmap =
-    nullCount > 0 && validityPtr !== 0
-      ? new Uint8Array(buf, validityPtr, (length + 7) >> 3).slice()
-      : undefined;
-  const common = { length, nullCount: nullBitmap ? nullCount : 0, ...(nullBitmap ? { nullBitmap } : {}) };
+    col.nullCount > 0 && validityPtr !== 0 ? bitRange(buf, validityPtr, lo, length, true) : undefined;
+  // A slice's own null count is left for apache-arrow to count when asked (-1: unknown).
+  const common = {
+    length,
+    nullCount: nullBitmap ? (lo === 0 && hi === col.length ? col.nullCount : -1) : 0,
+    ...(nullBitmap ? { nullBitmap } : {}),
+  };
   const fixed = FIXED[format];
   if (fixed !== undefined || format.startsWith('ts') || format.startsWith('d:')) {
     const width = fixed?.width ?? (format.startsWith('d:') ? (format.endsWith(',64') ? 8 : 16) : 8);
-    const copy = fixed !== undefined && !fixed.view;
-    const raw = new Uint8Array(buf, ptr(1), length * width);
+    const copy = copyShared && fixed !== undefined && !fixed.view;
+    const raw = new Uint8Array(buf, ptr(1) + lo * width, length * width);
     const bytes = copy ? raw.slice() : raw;
     return makeData({ type: type as Int32, ...common, data: typedView(format, bytes, length) as Int32Array });
   }
   if (format === 'b') {
-    const raw = new Uint8Array(buf, ptr(1), (length + 7) >> 3);
-    return makeData({ type: type as Bool, ...common, data: raw });
+    return makeData({ type: type as Bool, ...common, data: bitRange(buf, ptr(1), lo, length, false) });
   }
   if (format === 'u' || format === 'z') {
-    const offsets = new Int32Array(buf, ptr(1), length + 1).slice();
-    const data = new Uint8Array(buf, ptr(2), offsets[length]!).slice();
+    const offsets = new Int32Array(buf, ptr(1) + 4 * lo, length + 1).slice();
+    const base = offsets[0]!;
+    if (base !== 0) for (let i = 0; i <= length; i++) offsets[i]! -= base;
+    const data = new Uint8Array(buf, ptr(2) + base, offsets[length]!).slice();
     return makeData({ type: type as Utf8, ...common, valueOffsets: offsets, data });
   }
   if (format === 'U' || format === 'Z') {
-    const offsets = new BigInt64Array(buf, ptr(1), length + 1).slice();
-    const data = new Uint8Array(buf, ptr(2), Number(offsets[length]!)).slice();
+    const offsets = new BigInt64Array(buf, ptr(1) + 8 * lo, length + 1).slice();
+    const base = offsets[0]!;
+    if (base !== 0n) for (let i = 0; i <= length; i++) offsets[i]! -= base;
+    const data = new Uint8Array(buf, ptr(2) + Number(base), Number(offsets[length]!)).slice();
     return makeData({ type: type as LargeUtf8, ...common, valueOffsets: offsets, data });
   }
   throw new UnsupportedFfi(`Arrow format '${format}'`);
+}
+
+/** Bits [lo, lo + n) of a bitmap at `ptr`, starting at bit 0: a view when byte-aligned (copied if `copy`). */
+function bitRange(buf: ArrayBuffer, ptr: number, lo: number, n: number, copy: boolean): Uint8Array {
+  const bytes = (n + 7) >> 3;
+  if ((lo & 7) === 0) {
+    const v = new Uint8Array(buf, ptr + (lo >> 3), bytes);
+    return copy ? v.slice() : v;
+  }
+  const src = new Uint8Array(buf, ptr + (lo >> 3), ((lo & 7) + n + 7) >> 3);
+  const out = new Uint8Array(bytes);
+  const shift = lo & 7;
+  for (let i = 0; i < bytes; i++) out[i] = (src[i]! >> shift) | ((src[i + 1] ?? 0) << (8 - shift));
+  return out;
 }
 
 /** The typed array apache-arrow expects for a format's values. */

@@ -26,6 +26,7 @@
  * }
  */
 import {
+  type Data,
   type DataType,
   Decimal,
   Field,
@@ -41,7 +42,7 @@ import {
 import type * as ParquetWasm from 'parquet-wasm';
 import { SkeinError } from '../errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import { readFfiStream, UnsupportedFfi } from './arrow-ffi.ts';
+import { type FfiBatches, openFfiStream, UnsupportedFfi } from './arrow-ffi.ts';
 import {
   decodeParquetFooterThrift,
   type ParquetColumnStatistics,
@@ -206,8 +207,29 @@ export class ParquetReader {
     columns: readonly string[] | undefined,
     consume: (batch: RecordBatch) => T,
   ): Promise<T[]> {
+    const slices = await this.readRowGroupSlices(index, columns, consume, (t) => t);
+    try {
+      return slices.lengths.map((n, b) => slices.take(b, 0, n));
+    } finally {
+      slices.free();
+    }
+  }
+
+  /**
+   * Decodes one row group and returns its record batches to be converted a slice of rows at a
+   * time, by `consume` (which must copy what it keeps: slices point into the decoder's memory).
+   * The decoded row group stays in wasm memory until `free()`; converting slice by slice, as a
+   * consumer pulls them, keeps each slice's converted columns in cache for the operators above.
+   * `slice` is used instead when the C Data Interface cannot carry a column type (IPC fallback).
+   */
+  async readRowGroupSlices<T>(
+    index: number,
+    columns: readonly string[] | undefined,
+    consume: (batch: RecordBatch) => T,
+    slice: (t: T, lo: number, hi: number) => T,
+  ): Promise<RowGroupSlices<T>> {
     const subset = await this.rowGroupSubset(index, columns, true);
-    if (subset.kind === 'empty') return subset.batches.map(consume);
+    if (subset.kind === 'empty') return eagerSlices(subset.batches, consume, slice);
     const { bytes, rows, order } = subset;
     const { readParquet, wasmMemory } = await parquetWasm();
     let table: ReturnType<typeof readParquet>;
@@ -217,15 +239,31 @@ export class ParquetReader {
       throw corrupt(this.name, `row group ${index} cannot be read (${message(err)})`, err);
     }
     const stream = table.intoFFI();
+    let batches: FfiBatches;
     try {
-      const pick = (b: RecordBatch) => consume(order === null ? b : b.selectAt(order));
-      return readFfiStream(stream, wasmMemory(), pick);
+      batches = openFfiStream(stream, wasmMemory());
     } catch (err) {
-      if (!(err instanceof UnsupportedFfi)) throw err;
-    } finally {
       stream.free();
+      if (!(err instanceof UnsupportedFfi)) throw err;
+      return eagerSlices(this.decodeIpc(bytes, rows, order, index), consume, slice);
     }
-    return this.decodeIpc(bytes, rows, order, index).map(consume);
+    let freed = false;
+    return {
+      lengths: batches.lengths,
+      take(b, lo, hi) {
+        if (freed) throw new SkeinError('INTERNAL', 'a row group slice taken after free()');
+        const rb = batches.slice(b, lo, hi);
+        return consume(order === null ? rb : rb.selectAt(order));
+      },
+      view(b, c, lo, hi) {
+        if (freed) throw new SkeinError('INTERNAL', 'a row group slice taken after free()');
+        return batches.view(b, order === null ? c : order[c]!, lo, hi);
+      },
+      free() {
+        if (!freed) stream.free();
+        freed = true;
+      },
+    };
   }
 
   /** The Parquet bytes of one row group's wanted columns, and how to reorder them as asked. */
@@ -422,6 +460,39 @@ async function readExactly(store: BlobStore, key: string, name: string, offset: 
     );
   }
   return bytes;
+}
+
+/** A decoded row group's batches, converted a slice at a time (`ParquetReader.readRowGroupSlices`). */
+export interface RowGroupSlices<T> {
+  /** Rows per batch. */
+  readonly lengths: readonly number[];
+  /** Rows [lo, hi) of batch `b`, converted. */
+  take(b: number, lo: number, hi: number): T;
+  /**
+   * Column `c` (in the order asked for) of rows [lo, hi) of batch `b` as Arrow Data over the
+   * decoder's memory — fixed-width values not copied — for a caller that converts only some rows.
+   * Valid until the next decode or `free()`. Absent when the batches are already out of wasm.
+   */
+  readonly view?: (b: number, c: number, lo: number, hi: number) => Data;
+  /** Releases the decoded row group (idempotent). */
+  free(): void;
+}
+
+/** Slices of batches already out of wasm (the IPC path, empty row groups): converted once, then sliced. */
+function eagerSlices<T>(
+  batches: readonly RecordBatch[],
+  consume: (batch: RecordBatch) => T,
+  slice: (t: T, lo: number, hi: number) => T,
+): RowGroupSlices<T> {
+  const converted: (T | undefined)[] = [];
+  return {
+    lengths: batches.map((rb) => rb.numRows),
+    take(b, lo, hi) {
+      converted[b] ??= consume(batches[b]!);
+      return slice(converted[b]!, lo, hi);
+    },
+    free() {},
+  };
 }
 
 /** A Decimal128 of at most 18 digits: it fits Decimal64. */

@@ -20,7 +20,7 @@
  */
 import { SkeinError } from '../../errors.ts';
 import type { ParquetColumnStatistics, ParquetStatValue } from '../../formats/parquet-footer.ts';
-import { ParquetReader } from '../../formats/parquet-reader.ts';
+import { ParquetReader, type RowGroupSlices } from '../../formats/parquet-reader.ts';
 import type { PhysicalExpr, ScalarValue } from '../../physical/expr.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { type DataType, type Schema, typesEqual, typeToString } from '../../types/data-type.ts';
@@ -28,10 +28,11 @@ import { batchFromArrow, schemaFromArrow } from '../arrow.ts';
 import type { BatchStream, ExecContext, MemoryReservation } from '../context.ts';
 import { compileExpr } from '../expr/compile.ts';
 import { scalarToVector, vectorValue } from '../expr/scalar.ts';
-import { checkCancelled } from '../filter.ts';
+import { checkCancelled, coalesceSmall } from '../filter.ts';
 import { castVector } from '../kernels/cast.ts';
 import { sliceBatch } from '../kernels/take.ts';
 import type { Batch, Vector } from '../vector.ts';
+import { compileScanFilter } from './scan-filter.ts';
 
 /** A file, or some of its row groups. */
 export interface ParquetSplit {
@@ -63,6 +64,14 @@ export interface ParquetScanOptions {
   readonly filter?: PhysicalExpr;
   /** Read the next row group while the current one is consumed (default true). */
   readonly prefetch?: boolean;
+  /**
+   * Rows to keep, over the output columns, and which columns to pass on (all when absent): run
+   * while row groups are converted (late materialization, see `scan-filter.ts`). The stream's
+   * schema is then the kept columns'. Without it the scan passes every row on.
+   */
+  readonly rows?: { readonly predicate: PhysicalExpr; readonly keep?: readonly number[] };
+  /** Told how many rows each batch read had before `rows` filtered it (a task's driver progress). */
+  readonly onRead?: (rows: number) => void;
 }
 
 /** What pruning did, for EXPLAIN ANALYZE and tests. */
@@ -115,81 +124,111 @@ export function parquetScan(
   metrics: ParquetScanMetrics = { rowGroupsRead: 0, rowGroupsPruned: 0, rowsRead: 0 },
 ): ParquetScanStream {
   const schema = options.schema;
-  return {
-    metrics,
-    schema,
-    async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
-      const reservation = ctx.memory.reserve('ParquetScan');
-      try {
-        for (const split of options.splits) {
-          const file = await ParquetReader.open(
-            options.store,
-            split.key,
-            split.size === undefined ? {} : { size: split.size },
+  const rowFilter =
+    options.rows === undefined
+      ? undefined
+      : compileScanFilter(options.rows.predicate, schema, options.rows.keep);
+  async function* batches(): AsyncIterable<Batch> {
+    const reservation = ctx.memory.reserve('ParquetScan');
+    try {
+      for (const split of options.splits) {
+        const file = await ParquetReader.open(
+          options.store,
+          split.key,
+          split.size === undefined ? {} : { size: split.size },
+        );
+        const fileSchema = schemaFromArrow(file.schema);
+        const columns = options.columns ?? schema.map((f) => f.name);
+        const fileTypes = columns.map((c) => {
+          const f = fileSchema.find((x) => x.name === c);
+          if (f === undefined) throw unknownColumn(c, file.name, fileSchema);
+          return f;
+        });
+        const out = schema;
+        // Late materialization needs the file's types to be the scan's (else: convert, cast, filter).
+        const late =
+          rowFilter !== undefined && fileTypes.every((f, i) => typesEqual(f.type, out[i]?.type ?? f.type));
+        if (out.length !== columns.length) {
+          throw new SkeinError(
+            'INTERNAL',
+            `scan schema has ${out.length} columns for ${columns.length} names`,
           );
-          const fileSchema = schemaFromArrow(file.schema);
-          const columns = options.columns ?? schema.map((f) => f.name);
-          const fileTypes = columns.map((c) => {
-            const f = fileSchema.find((x) => x.name === c);
-            if (f === undefined) throw unknownColumn(c, file.name, fileSchema);
-            return f;
-          });
-          const out = schema;
-          if (out.length !== columns.length) {
-            throw new SkeinError(
-              'INTERNAL',
-              `scan schema has ${out.length} columns for ${columns.length} names`,
-            );
-          }
-          const pruner =
-            options.filter === undefined ? undefined : makePruner(options.filter, out, file, columns);
-          const groups = split.rowGroups ?? file.rowGroups.map((_, i) => i);
-          if (split.rows !== undefined && groups.length !== 1) {
-            throw new SkeinError('INTERNAL', `a row range of ${file.name} must name exactly one row group`);
-          }
-          const wanted = groups.filter((g) => {
-            const skip = pruner?.(g) ?? false;
-            if (skip) metrics.rowGroupsPruned++;
-            return !skip;
-          });
-          const read = (g: number): Promise<Batch[]> => {
-            reservation.grow(rowGroupBytes(file, g, columns));
-            // Converted while the decoder's buffers are still valid (no IPC copy).
-            const p = file.readRowGroupWith(g, columns, (rb) => batchFromArrow(rb, fileTypes));
-            // A prefetch the consumer never awaits (it stopped early) must not be an unhandled rejection.
-            p.catch(() => undefined);
-            return p;
-          };
-          let next = wanted.length > 0 ? read(wanted[0]!) : undefined;
+        }
+        const pruner =
+          options.filter === undefined ? undefined : makePruner(options.filter, out, file, columns);
+        const groups = split.rowGroups ?? file.rowGroups.map((_, i) => i);
+        if (split.rows !== undefined && groups.length !== 1) {
+          throw new SkeinError('INTERNAL', `a row range of ${file.name} must name exactly one row group`);
+        }
+        const wanted = groups.filter((g) => {
+          const skip = pruner?.(g) ?? false;
+          if (skip) metrics.rowGroupsPruned++;
+          return !skip;
+        });
+        const read = (g: number): Promise<RowGroupSlices<Batch>> => {
+          reservation.grow(rowGroupBytes(file, g, columns));
+          // Decoded now, converted a batch at a time as the consumer pulls (while in cache).
+          const p = file.readRowGroupSlices(g, columns, (rb) => batchFromArrow(rb, fileTypes), sliceBatch);
+          // A prefetch the consumer never awaits (it stopped early) must not be an unhandled
+          // rejection, and its decoded row group must be freed.
+          p.catch(() => undefined);
+          return p;
+        };
+        let next = wanted.length > 0 ? read(wanted[0]!) : undefined;
+        let current: RowGroupSlices<Batch> | undefined;
+        try {
           for (let k = 0; k < wanted.length; k++) {
             checkCancelled(ctx);
-            const batches = await next!;
+            current = await next!;
             next = k + 1 < wanted.length && options.prefetch !== false ? read(wanted[k + 1]!) : undefined;
             metrics.rowGroupsRead++;
             let at = 0;
-            for (let converted of batches) {
+            for (let part = 0; part < current.lengths.length; part++) {
+              const n = current.lengths[part]!;
+              let lo = 0;
+              let hi = n;
               if (split.rows !== undefined) {
                 // Keep only the split's rows of the row group.
-                const n = converted.length;
-                const lo = Math.max(0, split.rows.start - at);
-                const hi = Math.min(n, split.rows.end - at);
+                lo = Math.max(0, split.rows.start - at);
+                hi = Math.min(n, split.rows.end - at);
                 at += n;
-                if (hi <= lo) continue;
-                if (lo > 0 || hi < n) converted = sliceBatch(converted, lo, hi);
               }
-              const b = conform(converted, out, file.name);
-              metrics.rowsRead += b.length;
-              for (let s = 0; s < b.length; s += ctx.batchSize)
-                yield sliceBatch(b, s, Math.min(b.length, s + ctx.batchSize));
+              for (let s = lo; s < hi; s += ctx.batchSize) {
+                const e = Math.min(hi, s + ctx.batchSize);
+                metrics.rowsRead += e - s;
+                options.onRead?.(e - s);
+                const slices = current;
+                const b =
+                  rowFilter === undefined
+                    ? conform(slices.take(part, s, e), out, file.name)
+                    : late && slices.view !== undefined
+                      ? rowFilter.slice(e - s, (c) => slices.view!(part, c, s, e))
+                      : rowFilter.apply(conform(slices.take(part, s, e), out, file.name));
+                if (b !== null) yield b;
+              }
             }
+            current.free();
+            current = undefined;
             release(reservation, file, wanted[k]!, columns);
             if (next === undefined && k + 1 < wanted.length) next = read(wanted[k + 1]!);
           }
+        } finally {
+          current?.free();
+          next?.then(
+            (r) => r.free(),
+            () => undefined,
+          );
         }
-      } finally {
-        reservation.release();
       }
-    },
+    } finally {
+      reservation.release();
+    }
+  }
+  return {
+    metrics,
+    schema: rowFilter?.schema ?? schema,
+    [Symbol.asyncIterator]: () =>
+      (rowFilter === undefined ? batches() : coalesceSmall(batches(), ctx))[Symbol.asyncIterator](),
   };
 }
 

@@ -1,0 +1,111 @@
+/**
+ * A scan's row filter, run while a decoded row group is converted rather than after: late
+ * materialization. The predicate's conjuncts run one after another on a slice of rows; each
+ * converts only the columns it reads, and — when it reads only the rows still selected (a
+ * comparison over columns and constants) — converts them only at those rows. Columns the
+ * predicate does not read are converted at the passing rows only, straight into the output.
+ * So a selective filter over lineitem converts a fraction of its other columns, and a
+ * non-selective one converts and gathers each column in one pass instead of two.
+ *
+ * The results equal `filterStream` over the fully converted batch: same predicate semantics,
+ * same rows, same order (tests compare the two).
+ *
+ * @example
+ * const f = compileScanFilter(predicate, schema, [0, 2]);
+ * const out = f.slice(rows, (c) => slices.view!(part, c, lo, hi)); // null when no row passes
+ */
+import type { Data } from 'apache-arrow';
+import type { PhysicalExpr } from '../../physical/expr.ts';
+import type { Schema } from '../../types/data-type.ts';
+import { vectorFromArrowAt, vectorFromArrowOwned } from '../arrow.ts';
+import { compileNode, compilePredicate } from '../expr/compile.ts';
+import { type Node, selectRows } from '../expr/node.ts';
+import { takeBatch, takeVector } from '../kernels/take.ts';
+import type { Batch, Vector } from '../vector.ts';
+
+export interface ScanFilter {
+  /** The output schema: the kept columns. */
+  readonly schema: Schema;
+  /** Filters a converted batch (over the scan's full schema); null when no row passes. */
+  apply(batch: Batch): Batch | null;
+  /**
+   * Filters `rows` rows of decoded columns, converting as little as it can; `column(c)` gives
+   * column c of the slice as Arrow Data over decoder memory. Null when no row passes.
+   */
+  slice(rows: number, column: (c: number) => Data): Batch | null;
+}
+
+const ABSENT = 0;
+const SPARSE = 1;
+const FULL = 2;
+
+/** @param keep the columns to pass on, in order (all when absent) */
+export function compileScanFilter(
+  predicate: PhysicalExpr,
+  schema: Schema,
+  keep?: readonly number[],
+): ScanFilter {
+  const kept = keep ?? schema.map((_, i) => i);
+  const outSchema = kept.map((i) => schema[i]!);
+  const needed = new Set(kept);
+  const whole = compilePredicate(predicate, schema);
+  const conjuncts: Node[] = (predicate.kind === 'and' ? predicate.args : [predicate]).map((e) =>
+    compileNode(e, schema),
+  );
+  const what = schema.map((f) => `column '${f.name}'`);
+  const project = (b: Batch): Batch =>
+    keep === undefined ? b : { schema: outSchema, length: b.length, columns: kept.map((i) => b.columns[i]!) };
+
+  return {
+    schema: outSchema,
+    apply(batch) {
+      const sel = whole(batch);
+      if (sel.length === 0) return null;
+      return project(sel.length === batch.length ? batch : takeBatch(batch, sel, sel.length, needed));
+    },
+    slice(rows, column) {
+      const cols: Vector[] = new Array(schema.length);
+      const state = new Uint8Array(schema.length);
+      const full = (c: number): Vector => {
+        if (state[c] !== FULL) {
+          cols[c] = vectorFromArrowOwned(column(c), schema[c]!.type, what[c]);
+          state[c] = FULL;
+        }
+        return cols[c]!;
+      };
+      const batch: Batch = { schema, length: rows, columns: cols };
+      let sel: Uint32Array | null = null;
+      let k = rows;
+      for (const node of conjuncts) {
+        // A node reading only the selected rows gets its columns converted only there.
+        const inPlace = sel !== null && node.selectsInPlace === true && node.select !== undefined;
+        for (const c of node.columns) {
+          if (state[c] === FULL || (inPlace && state[c] === SPARSE)) continue;
+          const v = inPlace ? vectorFromArrowAt(column(c), schema[c]!.type, sel!, k, false) : undefined;
+          if (v !== undefined) {
+            cols[c] = v;
+            state[c] = SPARSE;
+          } else full(c);
+        }
+        const out = new Uint32Array(k);
+        k = selectRows(node, batch, sel, k, out);
+        if (k === 0) return null;
+        sel = out.subarray(0, k);
+      }
+      if (k === rows) {
+        // Every row passed: a sparse column was converted at every row.
+        return {
+          schema: outSchema,
+          length: rows,
+          columns: kept.map((c) => (state[c] === ABSENT ? full(c) : cols[c]!)),
+        };
+      }
+      const s = sel!;
+      const columns = kept.map((c) => {
+        if (state[c] !== ABSENT) return takeVector(cols[c]!, s, k);
+        return vectorFromArrowAt(column(c), schema[c]!.type, s, k, true) ?? takeVector(full(c), s, k);
+      });
+      return { schema: outSchema, length: k, columns };
+    },
+  };
+}
