@@ -60,7 +60,8 @@ function lessThan(a: number, b: number): JoinCondition {
 interface KeyCase {
   name: string;
   types: DataType[];
-  distinct: number;
+  /** Distinct values per key column (one number: every column). */
+  distinct: number | number[];
 }
 
 const KEY_CASES: KeyCase[] = [
@@ -70,6 +71,9 @@ const KEY_CASES: KeyCase[] = [
   { name: 'varchar', types: [VARCHAR], distinct: 300 },
   { name: 'date', types: [DATE], distinct: 200 },
   { name: 'int32+varchar', types: [INT32, VARCHAR], distinct: 20 },
+  // A nearly unique integer key beside another: the direct layout on the first, the second
+  // compared per candidate (when the build side's first key is unique enough).
+  { name: 'near-unique int32+decimal', types: [INT32, decimal(12, 2)], distinct: [2000, 3] },
 ];
 
 function tables(seed: number, kc: KeyCase, nl: number, nr: number) {
@@ -83,7 +87,16 @@ function tables(seed: number, kc: KeyCase, nl: number, nr: number) {
   const rs: Schema = [...kc.types.map((t, i) => field(`rk${i}`, t)), field('rv', INT32)];
   const row = (extra: () => Value[]) =>
     kc.types
-      .map((t) => (rng.chance(0.08) ? null : randomValue(rng, t, kc.distinct, seed % 2 === 1)))
+      .map((t, i) =>
+        rng.chance(0.08)
+          ? null
+          : randomValue(
+              rng,
+              t,
+              typeof kc.distinct === 'number' ? kc.distinct : kc.distinct[i]!,
+              seed % 2 === 1,
+            ),
+      )
       .concat(extra());
   const left = Array.from({ length: nl }, () =>
     row(() => [rng.chance(0.1) ? null : rng.int(0, 100), rng.chance(0.1) ? null : `s${rng.int(0, 50)}`]),

@@ -71,6 +71,13 @@ export class JoinHashTable {
   readonly layout: JoinTableLayout;
   /** direct: key k's rows are [bucketStart[k − directBase], bucketStart[k − directBase + 1]). */
   readonly directBase: number;
+  /**
+   * direct: which key column the buckets are of. With several keys, the others are compared for
+   * each candidate pair (`extraKeys`): a near-unique integer key (Q2's partkey beside a supply
+   * cost) buckets far cheaper than hashing and chaining every key.
+   */
+  readonly directKey: number;
+  readonly extraKeys: readonly number[];
   readonly bucketStart: Int32Array;
   /** int / generic: slot index mask (slots are a power of two). */
   readonly mask: number;
@@ -97,12 +104,11 @@ export class JoinHashTable {
     this.size = size;
     this.hasNullKey = size < n;
     const only = cols.length === 1 ? cols[0]! : null;
-    const intKey =
-      only !== null && (only.kind === 'i32' || (only.kind === 'f64' && only.type.kind !== 'float64'))
-        ? only
-        : null;
+    const intKey = only !== null && isIntKey(only) ? only : null;
     const span = intKey === null ? null : keySpan(intKey.values, nullKey, n);
     this.directBase = 0;
+    this.directKey = 0;
+    this.extraKeys = [];
     this.bucketStart = new Int32Array(0);
     this.mask = 0;
     this.slotKeys = new Float64Array(0);
@@ -110,21 +116,43 @@ export class JoinHashTable {
     this.next = new Int32Array(0);
     this.sourceRows = null;
 
-    if (span !== null && directFits(span.max - span.min + 1, size, maxSparseBytes)) {
+    // Several keys: bucket by the first integer key when it fits the direct layout and is nearly
+    // unique (then few candidates fail the other keys' compare).
+    let direct: { key: number; start: Int32Array; min: number } | null = null;
+    if (span !== null && directFits(span.max - span.min + 1, size, maxSparseBytes))
+      direct = { key: 0, start: directStarts(intKey!.values, nullKey, n, span.min, span.max), min: span.min };
+    else if (cols.length > 1) {
+      const k = cols.findIndex(isIntKey);
+      const ks =
+        k < 0 ? null : keySpan((cols[k] as { values: Float64Array | Int32Array }).values, nullKey, n);
+      if (ks !== null && directFits(ks.max - ks.min + 1, size, maxSparseBytes)) {
+        const start = directStarts(
+          (cols[k] as { values: Float64Array | Int32Array }).values,
+          nullKey,
+          n,
+          ks.min,
+          ks.max,
+        );
+        let distinct = 0;
+        for (let b = 0; b + 1 < start.length; b++) if (start[b + 1]! > start[b]!) distinct++;
+        if (distinct >= 0.75 * size) direct = { key: k, start, min: ks.min };
+      }
+    }
+    if (direct !== null) {
       // direct: counting sort by key; NULL-key rows last.
       this.layout = 'direct';
-      this.directBase = span.min;
-      const range = span.max - span.min + 1;
-      const a = intKey!.values;
-      const start = new Int32Array(range + 1);
-      for (let i = 0; i < n; i++) if (nullKey === null || nullKey[i] === 0) start[a[i]! - span.min + 1]!++;
-      for (let b = 0; b < range; b++) start[b + 1]! += start[b]!;
+      this.directBase = direct.min;
+      this.directKey = direct.key;
+      this.extraKeys = cols.map((_, c) => c).filter((c) => c !== direct.key);
+      const start = direct.start;
+      const range = start.length - 1;
+      const a = (cols[direct.key] as { values: Float64Array | Int32Array }).values;
       const fill = start.slice(0, range);
       const perm = new Int32Array(n);
       let tail = size;
       for (let i = 0; i < n; i++) {
         if (nullKey !== null && nullKey[i] === 1) perm[tail++] = i;
-        else perm[fill[a[i]! - span.min]!++] = i;
+        else perm[fill[a[i]! - direct.min]!++] = i;
       }
       this.bucketStart = start;
       this.sourceRows = perm;
@@ -261,6 +289,26 @@ function insertionOrder(
   return { order, homes, keys: sortedKeys };
 }
 
+/** An integer-valued key (i32, or f64 holding integers: BIGINT, DECIMAL) — not DOUBLE. */
+function isIntKey(v: Vector): v is Vector & { values: Float64Array | Int32Array } {
+  return v.kind === 'i32' || (v.kind === 'f64' && v.type.kind !== 'float64');
+}
+
+/** Bucket starts of the direct layout: key k's rows are [start[k − min], start[k − min + 1]). */
+function directStarts(
+  a: Float64Array | Int32Array,
+  nullKey: Uint8Array | null,
+  n: number,
+  min: number,
+  max: number,
+): Int32Array {
+  const range = max - min + 1;
+  const start = new Int32Array(range + 1);
+  for (let i = 0; i < n; i++) if (nullKey === null || nullKey[i] === 0) start[a[i]! - min + 1]!++;
+  for (let b = 0; b < range; b++) start[b + 1]! += start[b]!;
+  return start;
+}
+
 function normalizeKey(v: Vector): Vector {
   return v.kind === 'i64' ? narrowI64(v) : v;
 }
@@ -333,6 +381,8 @@ export class JoinProbe {
    */
   private readonly cursor = Int32Array.of(0, -1, 0);
   private match: Uint8Array = new Uint8Array(0);
+  /** generic: every key column of the table, in order. */
+  private readonly allKeys: readonly number[];
 
   constructor(table: JoinHashTable, keys: readonly Vector[], n: number) {
     this.table = table;
@@ -341,7 +391,8 @@ export class JoinProbe {
     const only = cols.length === 1 ? cols[0]! : null;
     let kind: ProbeKind = 'generic';
     if (table.layout === 'direct') {
-      cols = [directProbeKey(only!, n)];
+      // The bucketed key first; the others (compared per candidate) after it.
+      cols = [directProbeKey(cols[table.directKey]!, n), ...table.extraKeys.map((c) => cols[c]!)];
       kind = 'direct';
     } else if (table.layout === 'int' && only?.kind === 'f64') kind = 'intF64';
     else if (table.layout === 'int' && only?.kind === 'i32') kind = 'intI32';
@@ -352,6 +403,7 @@ export class JoinProbe {
     }
     this.kind = kind;
     this.keys = cols;
+    this.allKeys = table.keys.map((_, c) => c);
     this.nullKey = nullKeyFlags(cols, n);
     const home = new Int32Array(n);
     const first = cols[0]!;
@@ -403,7 +455,44 @@ export class JoinProbe {
   }
 
   private nextDirect(outP: Int32Array, outB: Int32Array, cap: number, firstOnly: boolean): number {
-    return probeDirect(this.cursor, this.home, this.table.bucketStart, this.n, outP, outB, cap, firstOnly);
+    const t = this.table;
+    if (t.extraKeys.length === 0)
+      return probeDirect(this.cursor, this.home, t.bucketStart, this.n, outP, outB, cap, firstOnly);
+    const out = probeDirect(this.cursor, this.home, t.bucketStart, this.n, outP, outB, cap, false);
+    return this.verify(outP, outB, out, firstOnly, 1, t.extraKeys);
+  }
+
+  /**
+   * Keeps the candidate pairs whose keys `this.keys[from..]` equal the table's `tableKeys` (and
+   * with `firstOnly`, each probe row's first such pair); returns how many are left.
+   */
+  private verify(
+    outP: Int32Array,
+    outB: Int32Array,
+    out: number,
+    firstOnly: boolean,
+    from: number,
+    tableKeys: readonly number[],
+  ): number {
+    if (out === 0) return 0;
+    if (this.match.length < out) this.match = new Uint8Array(Math.max(out, outP.length));
+    const match = this.match;
+    match.fill(1, 0, out);
+    const t = this.table;
+    for (let c = 0; c < tableKeys.length; c++)
+      equalPairs(this.keys[from + c]!, outP, t.keys[tableKeys[c]!]!, outB, out, match);
+    // Pairs of one probe row are adjacent: firstOnly keeps the first verified one.
+    let w = 0;
+    let last = -1;
+    for (let q = 0; q < out; q++) {
+      if (match[q] === 0) continue;
+      const p = outP[q]!;
+      if (firstOnly && p === last) continue;
+      last = p;
+      outP[w] = p;
+      outB[w++] = outB[q]!;
+    }
+    return w;
   }
 
   private nextInt(
@@ -482,23 +571,7 @@ export class JoinProbe {
     }
     cursor[0] = i;
     cursor[1] = r;
-    if (out === 0) return 0;
-    if (this.match.length < out) this.match = new Uint8Array(Math.max(out, cap));
-    const match = this.match;
-    match.fill(1, 0, out);
-    for (let c = 0; c < this.keys.length; c++) equalPairs(this.keys[c]!, outP, t.keys[c]!, outB, out, match);
-    // Pairs of one probe row are adjacent: firstOnly keeps the first verified one.
-    let w = 0;
-    let last = -1;
-    for (let q = 0; q < out; q++) {
-      if (match[q] === 0) continue;
-      const p = outP[q]!;
-      if (firstOnly && p === last) continue;
-      last = p;
-      outP[w] = p;
-      outB[w++] = outB[q]!;
-    }
-    return w;
+    return this.verify(outP, outB, out, firstOnly, 0, this.allKeys);
   }
 }
 
