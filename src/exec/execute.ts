@@ -27,6 +27,7 @@ import { batchBytes } from './gather.ts';
 import { hashJoin } from './join/hash-join.ts';
 import { conditionSchema } from './join/join-type.ts';
 import { nestedLoopJoin } from './join/nested-loop-join.ts';
+import { keyFilterOf, RuntimeFilterSlot } from './join/runtime-filter.ts';
 import { limit } from './limit.ts';
 import { projectionSchema, projectStream } from './project.ts';
 import { rowNumber } from './row-number.ts';
@@ -36,7 +37,7 @@ import { sort } from './sort/sort.ts';
 import { topK } from './sort/top-k.ts';
 import { union } from './union.ts';
 import { valuesStream } from './values.ts';
-import type { Batch } from './vector.ts';
+import type { Batch, Vector } from './vector.ts';
 import { eventLoopTurn, throwIfCanceled, turnDue } from './vector-ops.ts';
 import { window } from './window/window.ts';
 
@@ -100,6 +101,8 @@ export function executePlan(
     return metrics ? instrument(stream, metrics.register(p)) : stream;
   };
 
+  /** Runtime filter slots of Parquet scans under the probe side of a hash join (see 'hash_join'). */
+  const runtimeSlots = new Map<PhysicalPlan, RuntimeFilterSlot>();
   /** Columns a Project right above a scan keeps, when it only keeps columns (see 'project'). */
   let scanKeep: readonly number[] | undefined;
   const scanTail = (
@@ -116,6 +119,8 @@ export function executePlan(
     switch (p.kind) {
       case 'parquet_scan': {
         const scanned = env.scanned;
+        const runtime = runtimeSlots.get(p);
+        runtimeSlots.delete(p);
         const scan = parquetScan(
           {
             store: env.store(p.store),
@@ -130,6 +135,7 @@ export function executePlan(
                   rows: { predicate: p.predicate, ...(scanKeep ? { keep: scanKeep } : {}) },
                 }),
             ...(scanned ? { onRead: (rows: number) => scanned(p.id, rows) } : {}),
+            ...(runtime ? { runtime } : {}),
           },
           ctx,
         );
@@ -200,13 +206,37 @@ export function executePlan(
       case 'hash_aggregate':
         return hashAggregate(run(p.input), p.config, ctx);
       case 'hash_join': {
+        // A probe key that is a column of a Parquet scan below gets a runtime filter slot there
+        // (taken by that scan as it is built, so a plan node built twice never shares one).
+        const probeLeft = p.config.buildSide === 'right';
+        const probeKeys = probeLeft ? p.config.leftKeys : p.config.rightKeys;
+        const targets = probeKeys.map((k) => {
+          const t = scanColumnOf(probeLeft ? p.left : p.right, k);
+          if (t === null) return null;
+          let slot = runtimeSlots.get(t.scan);
+          if (slot === undefined) {
+            slot = new RuntimeFilterSlot();
+            runtimeSlots.set(t.scan, slot);
+          }
+          return { slot, scan: t.scan, column: t.column };
+        });
         const left = run(p.left);
         const right = run(p.right);
+        // (Each scan took its slot as it was built; none may linger for another build of it.)
+        for (const t of targets)
+          if (t !== null && runtimeSlots.get(t.scan) === t.slot) runtimeSlots.delete(t.scan);
         const residual =
           p.residual === null
             ? undefined
             : compileExpr(p.residual, conditionSchema(left.schema, right.schema));
-        return hashJoin(left, right, p.config, ctx, residual);
+        const onBuild = targets.some((t) => t !== null)
+          ? (keys: readonly Vector[]) => {
+              targets.forEach((t, i) => {
+                if (t !== null) t.slot.add(keyFilterOf(keys[i]!, t.column));
+              });
+            }
+          : undefined;
+        return hashJoin(left, right, p.config, ctx, residual, onBuild);
       }
       case 'nested_loop_join': {
         const left = run(p.left);
@@ -380,4 +410,23 @@ function countedScan(s: BatchStream, id: number, f: (node: number, rows: number)
       }
     },
   };
+}
+
+/**
+ * The Parquet scan and its column that column `col` of `plan`'s output is, through projections of
+ * plain columns and filters; null when it is computed or comes from elsewhere.
+ */
+function scanColumnOf(plan: PhysicalPlan, col: number): { scan: PhysicalPlan; column: number } | null {
+  switch (plan.kind) {
+    case 'parquet_scan':
+      return { scan: plan, column: col };
+    case 'filter':
+      return scanColumnOf(plan.input, col);
+    case 'project': {
+      const e = plan.items[col]?.expr;
+      return e?.kind === 'column' ? scanColumnOf(plan.input, e.index) : null;
+    }
+    default:
+      return null;
+  }
 }

@@ -21,7 +21,7 @@ import type { Schema } from '../../types/data-type.ts';
 import type { BatchStream, ExecContext } from '../context.ts';
 import { batchBytes, concatBatches, gatherBatch } from '../gather.ts';
 import { JoinHashTable, JoinProbe } from '../hash/join-table.ts';
-import type { Batch, BoolVector } from '../vector.ts';
+import type { Batch, BoolVector, Vector } from '../vector.ts';
 import { throwIfCanceled } from '../vector-ops.ts';
 import {
   conditionSchema,
@@ -72,6 +72,9 @@ export function hashJoinSchema(left: Schema, right: Schema, config: HashJoinConf
 /**
  * Runs a HashJoin of `left` and `right`. `residual`, when given, is the non-equi part of the join
  * condition, evaluated over (left columns, right columns) batches of key-matching pairs.
+ * `onBuild`, when given, is called with the build side's key columns (in `buildKeys` order) once
+ * the table is built and before the probe side is read — only when probe rows without a match
+ * cannot affect the output, so that a runtime filter may drop them (`runtime-filter.ts`).
  */
 export function hashJoin(
   left: BatchStream,
@@ -79,12 +82,14 @@ export function hashJoin(
   config: HashJoinConfig,
   ctx: ExecContext,
   residual?: JoinCondition,
+  onBuild?: (keys: readonly Vector[]) => void,
 ): BatchStream {
   validate(left.schema, right.schema, config, residual);
   const schema = hashJoinSchema(left.schema, right.schema, config);
   return {
     schema,
-    [Symbol.asyncIterator]: () => run(left, right, config, ctx, schema, residual)[Symbol.asyncIterator](),
+    [Symbol.asyncIterator]: () =>
+      run(left, right, config, ctx, schema, residual, onBuild)[Symbol.asyncIterator](),
   };
 }
 
@@ -118,6 +123,7 @@ async function* run(
   ctx: ExecContext,
   schema: Schema,
   residual: JoinCondition | undefined,
+  onBuild: ((keys: readonly Vector[]) => void) | undefined,
 ): AsyncGenerator<Batch> {
   const type = config.joinType;
   const buildLeft = config.buildSide === 'left';
@@ -186,7 +192,12 @@ async function* run(
     const firstOnly = leftRowsFromProbe && cond === null;
 
     // Inputs whose output can only come from matches end early on an empty build side.
-    if (build.length === 0 && !preserveProbe && !(leftRowsFromProbe && type !== 'semi')) return;
+    const onlyMatches = !preserveProbe && !(leftRowsFromProbe && type !== 'semi');
+    if (build.length === 0 && onlyMatches) return;
+    // Probe rows that match nothing cannot matter: the probe side may drop them (NOT IN and mark
+    // joins excepted: NULL keys on either side change their results).
+    if (onBuild !== undefined && onlyMatches && type !== 'null_aware_anti' && type !== 'mark')
+      onBuild(table.keys);
     if (type === 'null_aware_anti' && leftIsProbe && table.hasNullKey) return;
 
     // ---- probe

@@ -29,6 +29,7 @@ import type { BatchStream, ExecContext, MemoryReservation } from '../context.ts'
 import { compileExpr } from '../expr/compile.ts';
 import { scalarToVector, vectorValue } from '../expr/scalar.ts';
 import { checkCancelled, coalesceSmall } from '../filter.ts';
+import type { RuntimeFilterSlot } from '../join/runtime-filter.ts';
 import { castVector } from '../kernels/cast.ts';
 import { sliceBatch } from '../kernels/take.ts';
 import type { Batch, Vector } from '../vector.ts';
@@ -72,6 +73,8 @@ export interface ParquetScanOptions {
   readonly rows?: { readonly predicate: PhysicalExpr; readonly keep?: readonly number[] };
   /** Told how many rows each batch read had before `rows` filtered it (a task's driver progress). */
   readonly onRead?: (rows: number) => void;
+  /** Where a hash join above hands down its build keys, to drop rows that cannot match (`runtime-filter.ts`). */
+  readonly runtime?: RuntimeFilterSlot;
 }
 
 /** What pruning did, for EXPLAIN ANALYZE and tests. */
@@ -125,9 +128,9 @@ export function parquetScan(
 ): ParquetScanStream {
   const schema = options.schema;
   const rowFilter =
-    options.rows === undefined
+    options.rows === undefined && options.runtime === undefined
       ? undefined
-      : compileScanFilter(options.rows.predicate, schema, options.rows.keep);
+      : compileScanFilter(options.rows?.predicate ?? null, schema, options.rows?.keep);
   async function* batches(): AsyncIterable<Batch> {
     const reservation = ctx.memory.reserve('ParquetScan');
     try {
@@ -202,7 +205,7 @@ export function parquetScan(
                   rowFilter === undefined
                     ? conform(slices.take(part, s, e), out, file.name)
                     : late && slices.view !== undefined
-                      ? rowFilter.slice(e - s, (c) => slices.view!(part, c, s, e))
+                      ? rowFilter.slice(e - s, (c) => slices.view!(part, c, s, e), options.runtime)
                       : rowFilter.apply(conform(slices.take(part, s, e), out, file.name));
                 if (b !== null) yield b;
               }

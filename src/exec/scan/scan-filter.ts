@@ -7,6 +7,8 @@
  * So a selective filter over lineitem converts a fraction of its other columns, and a
  * non-selective one converts and gathers each column in one pass instead of two.
  *
+ * A join above may add runtime filters (its build keys, `runtime-filter.ts`), applied first.
+ *
  * The results equal `filterStream` over the fully converted batch: same predicate semantics,
  * same rows, same order (tests compare the two).
  *
@@ -20,6 +22,7 @@ import type { Schema } from '../../types/data-type.ts';
 import { vectorFromArrowAt, vectorFromArrowOwned } from '../arrow.ts';
 import { compileNode, compilePredicate } from '../expr/compile.ts';
 import { type Node, selectRows } from '../expr/node.ts';
+import { type RuntimeFilterSlot, selectByKeyFilter } from '../join/runtime-filter.ts';
 import { takeBatch, takeVector } from '../kernels/take.ts';
 import type { Batch, Vector } from '../vector.ts';
 
@@ -30,28 +33,33 @@ export interface ScanFilter {
   apply(batch: Batch): Batch | null;
   /**
    * Filters `rows` rows of decoded columns, converting as little as it can; `column(c)` gives
-   * column c of the slice as Arrow Data over decoder memory. Null when no row passes.
+   * column c of the slice as Arrow Data over decoder memory. `runtime` (a join's build keys, see
+   * `runtime-filter.ts`) drops rows first. Null when no row passes.
    */
-  slice(rows: number, column: (c: number) => Data): Batch | null;
+  slice(rows: number, column: (c: number) => Data, runtime?: RuntimeFilterSlot): Batch | null;
 }
 
 const ABSENT = 0;
 const SPARSE = 1;
 const FULL = 2;
 
-/** @param keep the columns to pass on, in order (all when absent) */
+/**
+ * @param predicate the rows to keep (none: every row, but for runtime filters)
+ * @param keep the columns to pass on, in order (all when absent)
+ */
 export function compileScanFilter(
-  predicate: PhysicalExpr,
+  predicate: PhysicalExpr | null,
   schema: Schema,
   keep?: readonly number[],
 ): ScanFilter {
   const kept = keep ?? schema.map((_, i) => i);
   const outSchema = kept.map((i) => schema[i]!);
   const needed = new Set(kept);
-  const whole = compilePredicate(predicate, schema);
-  const conjuncts: Node[] = (predicate.kind === 'and' ? predicate.args : [predicate]).map((e) =>
-    compileNode(e, schema),
-  );
+  const whole = predicate === null ? null : compilePredicate(predicate, schema);
+  const conjuncts: Node[] =
+    predicate === null
+      ? []
+      : (predicate.kind === 'and' ? predicate.args : [predicate]).map((e) => compileNode(e, schema));
   const what = schema.map((f) => `column '${f.name}'`);
   const project = (b: Batch): Batch =>
     keep === undefined ? b : { schema: outSchema, length: b.length, columns: kept.map((i) => b.columns[i]!) };
@@ -59,11 +67,12 @@ export function compileScanFilter(
   return {
     schema: outSchema,
     apply(batch) {
+      if (whole === null) return project(batch);
       const sel = whole(batch);
       if (sel.length === 0) return null;
       return project(sel.length === batch.length ? batch : takeBatch(batch, sel, sel.length, needed));
     },
-    slice(rows, column) {
+    slice(rows, column, runtime) {
       const cols: Vector[] = new Array(schema.length);
       const state = new Uint8Array(schema.length);
       const full = (c: number): Vector => {
@@ -76,6 +85,15 @@ export function compileScanFilter(
       const batch: Batch = { schema, length: rows, columns: cols };
       let sel: Uint32Array | null = null;
       let k = rows;
+      const filters = runtime?.active() ?? [];
+      for (const f of filters) {
+        const out = new Uint32Array(k);
+        const before = k;
+        k = selectByKeyFilter(full(f.column), f, sel, k, out);
+        runtime!.record(before, k);
+        if (k === 0) return null;
+        sel = out.subarray(0, k);
+      }
       for (const node of conjuncts) {
         // A node reading only the selected rows gets its columns converted only there.
         const inPlace = sel !== null && node.selectsInPlace === true && node.select !== undefined;
