@@ -64,6 +64,7 @@ import {
   i64Vector,
   intervalVector,
   nullVector,
+  type StrVector,
   strVector,
   type Validity,
   type Vector,
@@ -448,6 +449,7 @@ function dictionaryFromArrow(d: Data, type: DataType, validity: Validity, what: 
   const parts = dict.data.map((x) => vectorFromArrow(x, type, what));
   if (parts.length !== 1 || parts[0]!.kind !== 'str') return genericFromArrow(d, type, what);
   const dv = parts[0]!;
+  if (d.values instanceof Int32Array) return expandDictionary(dv, d.values, d.length, type, validity, what);
   const keys = d.values as ArrayLike<number | bigint>;
   const n = d.length;
   const b = new StrBuilder(n, n * 8);
@@ -461,6 +463,46 @@ function dictionaryFromArrow(d: Data, type: DataType, validity: Validity, what: 
     b.endRow();
   }
   return { ...b.finish(), type };
+}
+
+/** Strings by int32 codes into a dictionary of strings: lengths first, then the bytes. */
+function expandDictionary(
+  dv: StrVector,
+  keys: Int32Array,
+  n: number,
+  type: DataType,
+  validity: Validity,
+  what: string,
+): Vector {
+  const so = dv.offsets;
+  const sb = dv.bytes;
+  const m = dv.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    if (validity === null || (validity[i >> 3]! >> (i & 7)) & 1) {
+      const k = keys[i]!;
+      bad |= k >>> 0 >= m ? 1 : 0;
+      total += so[k + 1]! - so[k]!;
+    }
+    offsets[i + 1] = total;
+  }
+  if (bad !== 0) throw new SkeinError('INVALID_ARGUMENT', `${what}: a dictionary code is out of range`);
+  const bytes = new Uint8Array(total);
+  let oneByte = validity === null;
+  for (let k = 0; k < m && oneByte; k++) oneByte = so[k + 1]! - so[k]! === 1;
+  if (oneByte) {
+    // Every string one byte long (flags, status codes).
+    for (let i = 0; i < n; i++) bytes[i] = sb[so[keys[i]!]!]!;
+  } else {
+    for (let i = 0; i < n; i++) {
+      let at = offsets[i]!;
+      const end = offsets[i + 1]!;
+      for (let s = so[keys[i]!]!; at < end; ) bytes[at++] = sb[s++]!;
+    }
+  }
+  return strVector(type, offsets, bytes, validity);
 }
 
 /** Anything else Arrow can `get()` as a string (views, large dictionaries): one row at a time. */

@@ -29,6 +29,7 @@ import {
   DateDay,
   DateMillisecond,
   Decimal,
+  Dictionary,
   Field,
   Float32,
   Float64,
@@ -39,6 +40,7 @@ import {
   LargeBinary,
   LargeUtf8,
   makeData,
+  makeVector,
   Null,
   RecordBatch,
   Schema,
@@ -68,6 +70,8 @@ interface FfiSchema {
   name: string;
   children: FfiSchema[];
   nullable: boolean;
+  /** A dictionary-encoded column's values (`format` is then its codes'). */
+  dictionary?: FfiSchema;
 }
 
 /** The record batches of an FFI stream, read in slices (see {@link openFfiStream}). */
@@ -92,6 +96,8 @@ interface FfiColumn {
   readonly length: number;
   readonly nullCount: number;
   readonly buffers: readonly number[];
+  /** A dictionary-encoded column's values. */
+  readonly dictionary?: FfiColumn;
 }
 
 /**
@@ -114,7 +120,8 @@ export function openFfiStream(
   if (schema.format !== '+s') throw new UnsupportedFfi(`top-level format ${schema.format}`);
   const formats = schema.children.map((c) => c.format);
   const types = schema.children.map((c) => arrowType(c));
-  for (const f of formats) {
+  for (const [c, f] of formats.entries()) {
+    if (schema.children[c]!.dictionary !== undefined) continue; // (arrowType checked it)
     if (
       !(f in FIXED) &&
       f !== 'n' &&
@@ -127,7 +134,7 @@ export function openFfiStream(
   }
   const arrowSchema = new Schema(schema.children.map((c, i) => new Field(c.name, types[i]!, c.nullable)));
   const structType = new Struct(arrowSchema.fields);
-  const batches: { length: number; columns: FfiColumn[] }[] = [];
+  const batches: { length: number; columns: FfiColumn[]; dictionaries: (Data | undefined)[] }[] = [];
   for (const addr of addrs) {
     const length = i64(view, addr);
     if (i64(view, addr + 16) !== 0) throw new UnsupportedFfi('struct array with an offset');
@@ -136,7 +143,7 @@ export function openFfiStream(
     const columns: FfiColumn[] = [];
     for (let c = 0; c < nChildren; c++)
       columns.push(readColumn(view, view.getUint32(childrenPtr + 4 * c, true)));
-    batches.push({ length, columns });
+    batches.push({ length, columns, dictionaries: [] });
   }
   return {
     lengths: batches.map((b) => b.length),
@@ -146,7 +153,9 @@ export function openFfiStream(
         throw new RangeError(`rows [${lo}, ${hi}) of a batch of ${batch.length}`);
       const now = memory.buffer as ArrayBuffer;
       const children = batch.columns.map((col, c) =>
-        sliceArray(now, col, types[c]!, formats[c]!, lo, hi, true),
+        col.dictionary !== undefined
+          ? sliceDictionary(now, batch, c, types[c] as Dictionary, lo, hi)
+          : sliceArray(now, col, types[c]!, formats[c]!, lo, hi, true),
       );
       const data = makeData({ type: structType, length: hi - lo, nullCount: 0, children });
       return new RecordBatch(arrowSchema, data);
@@ -155,15 +164,10 @@ export function openFfiStream(
       const batch = batches[b]!;
       if (lo < 0 || hi > batch.length || lo > hi)
         throw new RangeError(`rows [${lo}, ${hi}) of a batch of ${batch.length}`);
-      return sliceArray(
-        memory.buffer as ArrayBuffer,
-        batch.columns[c]!,
-        types[c]!,
-        formats[c]!,
-        lo,
-        hi,
-        false,
-      );
+      const now = memory.buffer as ArrayBuffer;
+      if (batch.columns[c]!.dictionary !== undefined)
+        return sliceDictionary(now, batch, c, types[c] as Dictionary, lo, hi);
+      return sliceArray(now, batch.columns[c]!, types[c]!, formats[c]!, lo, hi, false);
     },
   };
 }
@@ -185,15 +189,23 @@ function readSchema(view: DataView, bytes: Uint8Array, addr: number): FfiSchema 
   const flags = i64(view, addr + 16);
   const nChildren = i64(view, addr + 24);
   const childrenPtr = view.getUint32(addr + 32, true);
-  if (view.getUint32(addr + 36, true) !== 0) throw new UnsupportedFfi('dictionary-encoded column');
+  const dictPtr = view.getUint32(addr + 36, true);
   const children: FfiSchema[] = [];
   for (let i = 0; i < nChildren; i++)
     children.push(readSchema(view, bytes, view.getUint32(childrenPtr + 4 * i, true)));
-  return { format, name, children, nullable: (flags & 2) !== 0 };
+  const out: FfiSchema = { format, name, children, nullable: (flags & 2) !== 0 };
+  if (dictPtr !== 0) out.dictionary = readSchema(view, bytes, dictPtr);
+  return out;
 }
 
 function arrowType(s: FfiSchema): ArrowType {
   const f = s.format;
+  if (s.dictionary !== undefined) {
+    // Dictionaries of strings with int32 codes (what Skein asks the decoder for).
+    if (f !== 'i' || s.dictionary.format !== 'u' || s.dictionary.dictionary !== undefined)
+      throw new UnsupportedFfi(`dictionary of '${s.dictionary.format}' with '${f}' codes`);
+    return new Dictionary(new Utf8(), new Int32());
+  }
   switch (f) {
     case 'n':
       return new Null();
@@ -279,7 +291,9 @@ function readColumn(view: DataView, addr: number): FfiColumn {
   const buffersPtr = view.getUint32(addr + 40, true);
   const buffers: number[] = [];
   for (let i = 0; i < nBuffers; i++) buffers.push(view.getUint32(buffersPtr + 4 * i, true));
-  return { length, nullCount, buffers };
+  const dictPtr = view.getUint32(addr + 48, true);
+  if (dictPtr === 0) return { length, nullCount, buffers };
+  return { length, nullCount, buffers, dictionary: readColumn(view, dictPtr) };
 }
 
 /**
@@ -333,6 +347,35 @@ function sliceArray(
     return makeData({ type: type as LargeUtf8, ...common, valueOffsets: offsets, data });
   }
   throw new UnsupportedFfi(`Arrow format '${format}'`);
+}
+
+/**
+ * Rows [lo, hi) of a dictionary-encoded column: its codes as a view, its values (copied once per
+ * batch and kept) as the dictionary.
+ */
+function sliceDictionary(
+  buf: ArrayBuffer,
+  batch: { columns: FfiColumn[]; dictionaries: (Data | undefined)[] },
+  c: number,
+  type: Dictionary,
+  lo: number,
+  hi: number,
+): Data {
+  const col = batch.columns[c]!;
+  const values = col.dictionary!;
+  batch.dictionaries[c] ??= sliceArray(buf, values, type.dictionary, 'u', 0, values.length, true);
+  const length = hi - lo;
+  const validityPtr = col.buffers[0] ?? 0;
+  const nullBitmap =
+    col.nullCount > 0 && validityPtr !== 0 ? bitRange(buf, validityPtr, lo, length, true) : undefined;
+  return makeData({
+    type,
+    length,
+    nullCount: nullBitmap ? -1 : 0,
+    ...(nullBitmap ? { nullBitmap } : {}),
+    data: new Int32Array(buf, (col.buffers[1] ?? 0) + 4 * lo, length),
+    dictionary: makeVector(batch.dictionaries[c]!),
+  });
 }
 
 /** Bits [lo, lo + n) of a bitmap at `ptr`, starting at bit 0: a view when byte-aligned (copied if `copy`). */

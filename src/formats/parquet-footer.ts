@@ -97,6 +97,8 @@ export interface ParquetColumnChunk {
   readonly compressedBytes: number;
   /** First byte of the chunk: its dictionary page if any, else its first data page. */
   readonly startOffset: number;
+  /** Whether the chunk starts with a dictionary page. */
+  readonly hasDictionary: boolean;
   readonly statistics?: ParquetColumnStatistics;
 }
 
@@ -336,6 +338,7 @@ function toRowGroup(rg: ThriftStruct, columns: readonly ParquetLeafColumn[]): Pa
       uncompressedBytes: num(md, 6, 'ColumnMetaData.total_uncompressed_size'),
       compressedBytes: num(md, 7, 'ColumnMetaData.total_compressed_size'),
       startOffset: typeof dictPage === 'number' && dictPage > 0 && dictPage < dataPage ? dictPage : dataPage,
+      hasDictionary: typeof dictPage === 'number' && dictPage > 0 && dictPage < dataPage,
       ...(stats instanceof Map ? { statistics: toStatistics(stats, col) } : {}),
     } satisfies ParquetColumnChunk;
   });

@@ -40,9 +40,9 @@ const ARROW_SCHEMA_KEY = 'ARROW:schema';
 
 export interface SubsetOptions {
   /**
-   * The value to write for the `ARROW:schema` metadata key (Arrow's own schema of the columns),
-   * or undefined to leave the key out. Only consulted when not all fields are kept; with all of
-   * them the original value is copied.
+   * The value to write for the `ARROW:schema` metadata key (Arrow's own schema of the kept
+   * columns: the types the decoder should produce), replacing the file's. When absent, the file's
+   * value is kept if every field is, and left out otherwise.
    */
   readonly arrowSchema?: string;
 }
@@ -119,23 +119,23 @@ export function parquetSubset(
     { id: 4, type: T_LIST, structs: rowGroups },
   ];
   const kv = fmd.get(5);
+  const kept: ThriftStructOut[] = [];
   if (Array.isArray(kv)) {
-    const kept: ThriftStructOut[] = [];
     for (const e of structs(kv)) {
       const key = e.get(1);
-      if (key instanceof Uint8Array && new TextDecoder().decode(key) === ARROW_SCHEMA_KEY && !allFields) {
-        if (options.arrowSchema !== undefined) {
-          kept.push([
-            { id: 1, type: T_BINARY, value: key },
-            { id: 2, type: T_BINARY, value: new TextEncoder().encode(options.arrowSchema) },
-          ]);
-        }
-        continue;
-      }
+      const isArrowSchema = key instanceof Uint8Array && new TextDecoder().decode(key) === ARROW_SCHEMA_KEY;
+      // The file's Arrow schema stays only when it describes the subset as it is.
+      if (isArrowSchema && (options.arrowSchema !== undefined || !allFields)) continue;
       kept.push(e);
     }
-    out.push({ id: 5, type: T_LIST, structs: kept });
   }
+  if (options.arrowSchema !== undefined) {
+    kept.push([
+      { id: 1, type: T_BINARY, value: new TextEncoder().encode(ARROW_SCHEMA_KEY) },
+      { id: 2, type: T_BINARY, value: new TextEncoder().encode(options.arrowSchema) },
+    ]);
+  }
+  if (Array.isArray(kv) || kept.length > 0) out.push({ id: 5, type: T_LIST, structs: kept });
   const createdBy = copyField(fmd, 6);
   if (createdBy) out.push(createdBy);
   const orders = fmd.get(7);
