@@ -679,6 +679,12 @@ export function vectorFromArrowOwned(d: Data, type: DataType, what = 'a column')
   if (src === undefined) return v;
   if (v.kind === 'i32' && v.values.buffer === src) return i32Vector(v.type, v.values.slice(), v.validity);
   if (v.kind === 'f64' && v.values.buffer === src) return f64Vector(v.type, v.values.slice(), v.validity);
+  if (v.kind === 'str' && v.bytes.buffer === src) {
+    const base = v.offsets[0]!;
+    const offsets = new Int32Array(v.length + 1);
+    for (let i = 0; i <= v.length; i++) offsets[i] = v.offsets[i]! - base;
+    return strVector(v.type, offsets, v.bytes.slice(base, base + offsets[v.length]!), v.validity);
+  }
   return v;
 }
 
@@ -732,6 +738,26 @@ export function vectorFromArrowAt(
           out[i] = src[i]!;
         }
       return f64Vector(type, out, null);
+    }
+    case Type.Utf8: {
+      if (!dense) return undefined;
+      const so = d.valueOffsets as Int32Array;
+      const sb = d.values as Uint8Array;
+      const offsets = new Int32Array(n + 1);
+      let total = 0;
+      for (let j = 0; j < n; j++) {
+        const i = sel[j]!;
+        total += so[i + 1]! - so[i]!;
+        offsets[j + 1] = total;
+      }
+      const bytes = new Uint8Array(total);
+      for (let j = 0; j < n; j++) {
+        const i = sel[j]!;
+        let at = offsets[j]!;
+        const end = offsets[j + 1]!;
+        for (let s = so[i]!; at < end; ) bytes[at++] = sb[s++]!;
+      }
+      return strVector(type, offsets, bytes, null);
     }
     case Type.Decimal: {
       if (t.bitWidth !== 64) return undefined;

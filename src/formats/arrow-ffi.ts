@@ -84,9 +84,9 @@ export interface FfiBatches {
    */
   slice(b: number, lo: number, hi: number): RecordBatch;
   /**
-   * Column `c` of rows [lo, hi) of batch `b`, with fixed-width values as views into wasm memory
-   * even where `slice` copies them (a caller that converts or gathers them itself). Valid as
-   * long as `slice`'s batches are.
+   * Column `c` of rows [lo, hi) of batch `b`, with fixed-width values and strings as views into
+   * wasm memory even where `slice` copies them (a caller that converts or gathers them itself).
+   * Valid as long as `slice`'s batches are.
    */
   view(b: number, c: number, lo: number, hi: number): Data;
 }
@@ -298,7 +298,8 @@ function readColumn(view: DataView, addr: number): FfiColumn {
 
 /**
  * Rows [lo, hi) of one column as apache-arrow Data: views into wasm memory where consumers convert
- * the values anyway (see FIXED), copies where they keep them (unless not `copyShared`).
+ * the values anyway (see FIXED), copies where they keep them — unless not `copyShared`: then
+ * fixed-width values and UTF-8 strings are views too (string offsets then need not start at 0).
  */
 function sliceArray(
   buf: ArrayBuffer,
@@ -331,6 +332,12 @@ function sliceArray(
   }
   if (format === 'b') {
     return makeData({ type: type as Bool, ...common, data: bitRange(buf, ptr(1), lo, length, false) });
+  }
+  if ((format === 'u' || format === 'z') && !copyShared) {
+    // Views: the offsets as they are (not starting at 0), into the whole value buffer.
+    const offsets = new Int32Array(buf, ptr(1) + 4 * lo, length + 1);
+    const data = new Uint8Array(buf, ptr(2), offsets[length]!);
+    return makeData({ type: type as Utf8, ...common, valueOffsets: offsets, data });
   }
   if (format === 'u' || format === 'z') {
     const offsets = new Int32Array(buf, ptr(1) + 4 * lo, length + 1).slice();

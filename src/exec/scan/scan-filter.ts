@@ -39,6 +39,9 @@ export interface ScanFilter {
   slice(rows: number, column: (c: number) => Data, runtime?: RuntimeFilterSlot): Batch | null;
 }
 
+/** Share of a slice's rows below which a conjunct runs on a compacted batch of those rows. */
+const COMPACT_BELOW = 0.25;
+
 const ABSENT = 0;
 const SPARSE = 1;
 const FULL = 2;
@@ -56,10 +59,17 @@ export function compileScanFilter(
   const outSchema = kept.map((i) => schema[i]!);
   const needed = new Set(kept);
   const whole = predicate === null ? null : compilePredicate(predicate, schema);
+  // Conjuncts over strings go last (stable otherwise): by then fewer rows are selected, and their
+  // strings are converted for those rows only.
+  const readsStrings = (n: Node) => [...n.columns].some((c) => schema[c]!.type.kind === 'varchar');
   const conjuncts: Node[] =
     predicate === null
       ? []
-      : (predicate.kind === 'and' ? predicate.args : [predicate]).map((e) => compileNode(e, schema));
+      : (predicate.kind === 'and' ? predicate.args : [predicate])
+          .map((e) => compileNode(e, schema))
+          .map((n, i) => ({ n, i, late: readsStrings(n) ? 1 : 0 }))
+          .sort((a, b) => a.late - b.late || a.i - b.i)
+          .map((x) => x.n);
   const what = schema.map((f) => `column '${f.name}'`);
   const project = (b: Batch): Batch =>
     keep === undefined ? b : { schema: outSchema, length: b.length, columns: kept.map((i) => b.columns[i]!) };
@@ -95,6 +105,24 @@ export function compileScanFilter(
         sel = out.subarray(0, k);
       }
       for (const node of conjuncts) {
+        if (sel !== null && k <= rows * COMPACT_BELOW && [...node.columns].some((c) => state[c] === ABSENT)) {
+          // Few rows left: evaluate on just them, their columns converted (or gathered) densely.
+          const compact: Vector[] = new Array(schema.length);
+          for (const c of node.columns)
+            compact[c] =
+              state[c] !== ABSENT
+                ? takeVector(cols[c]!, sel, k)
+                : (vectorFromArrowAt(column(c), schema[c]!.type, sel, k, true) ??
+                  takeVector(full(c), sel, k));
+          const hits = new Uint32Array(k);
+          const h = selectRows(node, { schema, length: k, columns: compact }, null, k, hits);
+          if (h === 0) return null;
+          const out = new Uint32Array(h);
+          for (let j = 0; j < h; j++) out[j] = sel[hits[j]!]!;
+          sel = out;
+          k = h;
+          continue;
+        }
         // A node reading only the selected rows gets its columns converted only there.
         const inPlace = sel !== null && node.selectsInPlace === true && node.select !== undefined;
         for (const c of node.columns) {
