@@ -14,6 +14,7 @@ import { filterStream } from '../../src/exec/filter.ts';
 import { castVector } from '../../src/exec/kernels/cast.ts';
 import { openParquetScan, type ParquetScanMetrics } from '../../src/exec/scan/parquet-scan.ts';
 import type { Batch } from '../../src/exec/vector.ts';
+import { ParquetReader } from '../../src/formats/parquet-reader.ts';
 import {
   type and,
   between,
@@ -103,12 +104,24 @@ describe('parquetScan', () => {
     // shipdate <= DATE '1992-05-01' - INTERVAL '30' DAY  (a TIMESTAMP, as DuckDB types it)
     const pred = call('<=', [d, call('-', [dateLiteral('1992-05-01'), intervalLiteral({ days: 30 })])]);
     const c = ctx();
+    let consumed = 0;
     const scan = await openParquetScan(
-      { store, splits: [{ key: 'li.parquet' }], columns: schemaCols, filter: pred },
+      {
+        store,
+        splits: [{ key: 'li.parquet' }],
+        columns: schemaCols,
+        filter: pred,
+        onRead: (rows) => {
+          consumed += rows;
+        },
+      },
       c,
       metrics,
     );
     const got = await collect(filterStream(scan, pred, c));
+    // Driver progress: skipped row groups count as consumed input, so all of it was.
+    const file = await ParquetReader.open(store, 'li.parquet');
+    expect(consumed).toBe(file.rowGroups.reduce((a, g) => a + g.numRows, 0));
     const want = await duckRows(
       `SELECT k::VARCHAR, shipdate::VARCHAR, disc::VARCHAR FROM read_parquet(${sqlString(join(dir, 'li.parquet'))}) WHERE shipdate <= DATE '1992-05-01' - INTERVAL '30' DAY`,
     );

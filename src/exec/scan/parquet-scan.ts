@@ -71,7 +71,10 @@ export interface ParquetScanOptions {
    * schema is then the kept columns'. Without it the scan passes every row on.
    */
   readonly rows?: { readonly predicate: PhysicalExpr; readonly keep?: readonly number[] };
-  /** Told how many rows each batch read had before `rows` filtered it (a task's driver progress). */
+  /**
+   * Told how many rows each batch read had before `rows` filtered it, and the rows of each row
+   * group skipped by statistics (a task's driver progress: input consumed).
+   */
   readonly onRead?: (rows: number) => void;
   /** Where a hash join above hands down its build keys, to drop rows that cannot match (`runtime-filter.ts`). */
   readonly runtime?: RuntimeFilterSlot;
@@ -165,7 +168,16 @@ export function parquetScan(
         }
         const wanted = groups.filter((g) => {
           const skip = pruner?.(g) ?? false;
-          if (skip) metrics.rowGroupsPruned++;
+          if (skip) {
+            metrics.rowGroupsPruned++;
+            // Skipped input is consumed input: driver progress counts it.
+            const rows = file.rowGroups[g]!.numRows;
+            options.onRead?.(
+              split.rows === undefined
+                ? rows
+                : Math.max(0, Math.min(rows, split.rows.end) - split.rows.start),
+            );
+          }
           return !skip;
         });
         const read = (g: number): Promise<RowGroupSlices<Batch>> => {
