@@ -324,8 +324,8 @@ export class SkeinStack extends Stack {
     const allow = (actions: readonly string[], resources: string[]) =>
       new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions], resources });
 
-    // Worker: reads table data and committed spool; writes (and cleans up) its own spool objects;
-    // uses the query's queues (split feeds in, task events out).
+    // Worker: reads table data and committed spool; writes (and cleans up) its own spool objects
+    // and feed claims; uses the query's queues (split and input feeds in, task events out).
     // s3:ListBucket also decides S3's answer for a missing key: 404 with it, 403 AccessDenied
     // without. Each role that reads objects gets it, so "no such object" is reported as such.
     const worker = this.workerFunction;
@@ -334,6 +334,8 @@ export class SkeinStack extends Stack {
     worker.addToRolePolicy(
       allow(['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'], [objects('spool/*')]),
     );
+    // A task fed its inputs while producers still run (`earlyStart`) claims its feed first.
+    worker.addToRolePolicy(allow(['s3:PutObject'], [objects('state/q/*/feed/*')]));
     worker.addToRolePolicy(allow(QUERY_QUEUE_USE, [queryQueues]));
 
     // Coordinator: lists and reads table data; owns spool clean-up and query state; creates and

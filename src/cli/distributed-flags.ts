@@ -51,6 +51,7 @@ export const DISTRIBUTED_FLAGS = {
   'split-size': { type: 'string' },
   'max-concurrency': { type: 'string' },
   fanout: { type: 'string' },
+  'early-start': { type: 'boolean' },
 } as const;
 
 export const DISTRIBUTED_USAGE = `  --mode     embedded (default): the distributed runtime — stages of tasks on worker threads,
@@ -63,7 +64,10 @@ export const DISTRIBUTED_USAGE = `  --mode     embedded (default): the distribut
   --fanout adaptive|static
              how stages reading hash exchanges get their task count: adaptive (default) from
              their producers' sampled LoadInfo, est. bytes ÷ 64 MiB per task; static: a fixed
-             consumer count (one task when tiny). --tasks N overrides both`;
+             consumer count (one task when tiny). --tasks N overrides both
+  --early-start
+             adaptive: start a decided stage while its producers still run, its inputs fed to
+             it as they commit (default off: waiting tasks cost function time)`;
 
 export interface RunMode {
   readonly mode: 'single' | 'embedded';
@@ -84,14 +88,22 @@ export function runModeFromFlags(values: Record<string, string | boolean | undef
   if (fanout !== undefined && fanout !== 'adaptive' && fanout !== 'static') {
     throw new SkeinError('INVALID_ARGUMENT', `--fanout must be adaptive or static, got '${fanout}'`);
   }
+  const earlyStart = values['early-start'] === true;
   if (
     mode === 'single' &&
-    (tasks !== undefined || maxConcurrency !== undefined || splitSize !== undefined || fanout !== undefined)
+    (tasks !== undefined ||
+      maxConcurrency !== undefined ||
+      splitSize !== undefined ||
+      fanout !== undefined ||
+      earlyStart)
   ) {
     throw new SkeinError(
       'INVALID_ARGUMENT',
-      '--tasks, --split-size, --max-concurrency and --fanout need --mode embedded',
+      '--tasks, --split-size, --max-concurrency, --fanout and --early-start need --mode embedded',
     );
+  }
+  if (earlyStart && fanout === 'static') {
+    throw new SkeinError('INVALID_ARGUMENT', '--early-start needs --fanout adaptive');
   }
   return {
     mode,
@@ -100,6 +112,7 @@ export function runModeFromFlags(values: Record<string, string | boolean | undef
       ...(splitSize === undefined ? {} : { splitSize }),
       ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
       ...(fanout === undefined ? {} : { fanout }),
+      ...(earlyStart ? { earlyStart } : {}),
     },
   };
 }

@@ -18,6 +18,7 @@
  * | `fanout` | `adaptive` | how a stage reading hash exchanges gets its task count: `adaptive` from its producers' sampled LoadInfo (DESIGN §3.6, `adaptive-fanout.ts`), `static` from `consumerTasks` / `tinyBytes` (the tuned baseline); `tasks` overrides both |
  * | `targetBytesPerTask` | 64 MiB | adaptive: a consumer stage gets clamp(ceil(estimated input bytes ÷ this), 1, `maxTasks`) tasks (in-memory Arrow bytes, as manifests count them) |
  * | `quorum` | 0.2 | adaptive: a consumer stage is decided once this fraction of each hash producer's tasks sent LoadInfo (or all of them ended), in (0, 1] |
+ * | `earlyStart` | false | adaptive: launch a decided consumer stage before its producers committed, once every producer task is running; its tasks get the committed spool objects over a feed (`runtime/input-feed.ts`). Waiting tasks cost function time — see `bench/adaptive.ts` for what it buys |
  * | `sampleRows` | 131072 | a producer task's Sampler reports after this many output rows… |
  * | `sampleBytes` | 16 MiB | …or this many output bytes… |
  * | `sampleMs` | 1000 | …or once a batch arrives this long after the task started — whichever comes first; at the end of its output at the latest |
@@ -42,6 +43,7 @@ export interface DistributedOptions {
   readonly fanout: 'adaptive' | 'static';
   readonly targetBytesPerTask: number;
   readonly quorum: number;
+  readonly earlyStart: boolean;
   readonly sampleRows: number;
   readonly sampleBytes: number;
   readonly sampleMs: number;
@@ -67,6 +69,7 @@ export function resolveDistributedOptions(input: DistributedOptionsInput = {}): 
     fanout: input.fanout ?? 'adaptive',
     targetBytesPerTask: whole('targetBytesPerTask', input.targetBytesPerTask ?? 64 * MiB, 1),
     quorum: input.quorum ?? 0.2,
+    earlyStart: input.earlyStart ?? false,
     sampleRows: whole('sampleRows', input.sampleRows ?? 131_072, 1),
     sampleBytes: whole('sampleBytes', input.sampleBytes ?? 16 * MiB, 1),
     sampleMs: whole('sampleMs', input.sampleMs ?? 1000, 0),

@@ -14,15 +14,18 @@ import { SkeinError } from '../errors.ts';
 import type { PhysicalPlan } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../ports/invoker.ts';
-import type { SpoolReadPlan } from './spool/reader.ts';
+import type { BucketRange, SpoolReadPlan } from './spool/reader.ts';
 
-export const TASK_SPEC_VERSION = 1;
+export const TASK_SPEC_VERSION = 2;
 
-/** What a task reads from one exchange: the producer stage's committed spool, planned. */
-export interface TaskInput {
-  readonly stage: number;
-  readonly read: SpoolReadPlan;
-}
+/**
+ * What a task reads from one exchange: the producer stage's committed spool, planned (`read`) —
+ * or, for a consumer launched before its producers committed (`earlyStart`), the bucket range it
+ * reads of each producer object that its feed (`spec.feed`) brings as the producers commit.
+ */
+export type TaskInput =
+  | { readonly stage: number; readonly read: SpoolReadPlan }
+  | { readonly stage: number; readonly feed: BucketRange };
 
 /**
  * How a task lays out its output: B buckets by key hash, or one bucket; only `columns` are
@@ -66,6 +69,11 @@ export interface TaskSpec {
   readonly faults?: readonly TaskFault[];
   /** The Sampler's bounds and the task's assigned input (`src/runtime/sampler.ts`); no LoadInfo when absent. */
   readonly sample?: TaskSample;
+  /**
+   * The queue of this attempt's input feed (`src/runtime/input-feed.ts`), when an input is fed
+   * rather than planned: one message per committed producer task, then an end-of-feed message.
+   */
+  readonly feed?: { readonly queue: string };
 }
 
 /** What a producer task's Sampler needs: when to report, and how much input the task was given. */
@@ -73,7 +81,10 @@ export interface TaskSample {
   readonly rows: number;
   readonly bytes: number;
   readonly ms: number;
-  /** Rows of the task's splits (partitioned scans) plus the rows of its exchange reads. */
+  /**
+   * Rows of the task's splits (partitioned scans) plus the rows of its exchange reads; for fed
+   * inputs an estimate, replaced by the exact count once the feed has ended.
+   */
   readonly inputRows: number;
   /** Node ids of the scans whose rows count towards `inputRows`. */
   readonly scans: readonly number[];

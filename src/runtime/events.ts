@@ -91,6 +91,11 @@ export interface LoadInfo {
   readonly failed?: boolean;
   /** ms from the task's start to the report. */
   readonly afterMs: number;
+  /**
+   * Hash outputs: bytes written to each bucket so far — how a consumer started before its producers
+   * committed balances its bucket ranges (`earlyStart`).
+   */
+  readonly bucketBytes?: readonly number[];
 }
 
 export type TaskEvent =

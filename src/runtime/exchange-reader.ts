@@ -2,7 +2,8 @@
  * The consumer side of an exchange: a task's planned spool reads as a stream of engine batches.
  * Small record batches (one per bucket section and producer object) are gathered into batches of
  * about `batchSize` rows before they reach the operators, so that 128 buckets × N producers do not
- * become thousands of tiny batches.
+ * become thousands of tiny batches. The reads are one plan (from the TaskSpec), or plans arriving one
+ * per committed producer task (an input feed, `input-feed.ts`).
  *
  * @example
  * const stream = exchangeStream(spoolStore, node, spec.inputs[0].read, ctx);
@@ -26,7 +27,7 @@ export interface ExchangeCounters {
 export function exchangeStream(
   store: BlobStore,
   node: ExchangeSourceNode,
-  read: SpoolReadPlan,
+  read: SpoolReadPlan | AsyncIterable<SpoolReadPlan>,
   ctx: Pick<ExecContext, 'batchSize' | 'signal'>,
   counters: ExchangeCounters = { rows: 0 },
 ): BatchStream {
@@ -44,7 +45,7 @@ export function exchangeStream(
         pendingRows = 0;
         return batchFromArrow(rb, schema);
       };
-      for await (const rb of readSpool(store, read)) {
+      for await (const rb of batchesOf(store, read)) {
         throwIfCanceled(ctx.signal);
         if (rb.numRows === 0) continue;
         counters.rows += rb.numRows;
@@ -67,4 +68,15 @@ export function exchangeStream(
       if (b) yield b;
     },
   };
+}
+
+async function* batchesOf(
+  store: BlobStore,
+  read: SpoolReadPlan | AsyncIterable<SpoolReadPlan>,
+): AsyncGenerator<RecordBatch> {
+  if (!(Symbol.asyncIterator in read)) {
+    yield* readSpool(store, read);
+    return;
+  }
+  for await (const plan of read) yield* readSpool(store, plan);
 }

@@ -10,6 +10,7 @@
  * // Stage 1: 4 tasks (forced: 4 tasks per stage) → hash(l_orderkey) × 128 buckets to stage 3
  * // Stage 3: 2 tasks (est. 2.1 MiB ÷ 1 MiB per task (LoadInfo of 1 of 4 producer tasks, 1 ended)) → …
  * //   decision: adaptive: est. 2.1 MiB, actual 2.3 MiB (q-error 1.10), known 35 ms before the producers committed
+ * //   started early: 30 ms before its producers committed, inputs over feeds        (earlyStart only)
  * //   measured: rows=60175 bytes=2.3 MiB wall=212 ms Σtask=701 ms spool written=1.1 MiB read=0 B
  * //   task 0: rows=15044 bytes=590 KiB time=180 ms spool written=290 KiB read=0 B splits=8
  * //   …
@@ -46,6 +47,9 @@ export function explainAnalyzeStages(
               : ', LoadInfo too late: decided from the commits'
           }`,
         );
+      }
+      if (s.earlyMs !== undefined) {
+        lines.push(`started early: ${formatMs(s.earlyMs)} before its producers committed, inputs over feeds`);
       }
       lines.push(
         `measured: rows=${s.rowsOut} bytes=${formatBytes(s.bytesOut)} wall=${formatMs(s.wallMs)} Σtask=${formatMs(

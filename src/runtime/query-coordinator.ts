@@ -25,6 +25,20 @@
  * advice to allow a moment after creating a queue; a shared queue with a dispatcher is the
  * alternative when queries become very short or numerous.
  *
+ * **Starting consumers early** (`earlyStart`, with adaptive fan-out). A stage that reads hash
+ * exchanges normally starts once all its producers committed. With `earlyStart` it starts as soon
+ * as (1) it is decided (its producers reached their LoadInfo quorum), and (2) every task of every
+ * stage it reads is *running* — its `started` event came, or it committed — not merely launched.
+ * Its tasks then get the producers' commits over input feeds (`input-feed.ts`) and wait for them.
+ * Why this cannot deadlock under a concurrency cap (ours, `maxConcurrency`, or the invoker's: an
+ * accepted Lambda `Event` invoke may still wait in Lambda's own queue, which is why "launched" is
+ * not enough): a waiting consumer waits only for tasks that already hold a function slot and need
+ * no other to finish, so they end and free it, whatever the consumers hold; a stage whose
+ * producers are still pending is not started early, so consumers never take slots that producers
+ * not yet started need. (Launches stay first come, first served, so pending producers of other
+ * stages also launch before the consumers that came after them.) Task retries, when they come,
+ * must keep this: a retried producer attempt must not queue behind waiting consumers.
+ *
  * @example
  * const q = new QueryCoordinator(planStages(physical, options), services, { options, batchSize, memoryLimit });
  * for await (const batch of q.rows()) …
@@ -50,7 +64,13 @@ import { CommitLedger } from './commit-ledger.ts';
 import { addCounts, countingBlobStore, countingQueue, type IoCounts, newRequestCounts } from './counting.ts';
 import { decodeEvent, eventBodyKey, type RequestCounts, type TaskEvent } from './events.ts';
 import { exchangeStream } from './exchange-reader.ts';
-import { type AttemptRecord, StageCoordinator, type StageStats } from './stage-coordinator.ts';
+import { encodeFeedMessage, feedQueueName } from './input-feed.ts';
+import {
+  type AttemptRecord,
+  StageCoordinator,
+  type StageStartContext,
+  type StageStats,
+} from './stage-coordinator.ts';
 import { cancelKey } from './task-runner.ts';
 
 export type QueryState = 'created' | 'running' | 'reading' | 'failing' | 'succeeded' | 'failed' | 'cancelled';
@@ -133,6 +153,8 @@ export class QueryCoordinator {
   private backoffUntil = 0;
   private failure: SkeinError | undefined;
   private readonly storedKeys: string[] = [];
+  /** Input feed queues of early started attempts (deleted at the end). */
+  private readonly feedQueues: string[] = [];
   private readonly deletedStages = new Set<number>();
   private t0 = 0;
   private wallMs = 0;
@@ -371,6 +393,8 @@ export class QueryCoordinator {
     switch (e.type) {
       case 'started':
         if (a.state === 'launched') a.state = 'running';
+        // A stage whose producers are now all running may start early.
+        await this.startEarlyStages();
         return;
       case 'heartbeat':
         return;
@@ -378,6 +402,7 @@ export class QueryCoordinator {
         // LoadInfo (DESIGN §3.6): kept per task; a consumer stage may now have its quorum.
         stage.recordLoad(a, e.load);
         this.decideStages();
+        await this.startEarlyStages();
         return;
       case 'failed': {
         if (a.state === 'committed' || a.state === 'failed' || a.state === 'lost') return;
@@ -405,8 +430,14 @@ export class QueryCoordinator {
           await deleteSpoolObjects(this.spool, [e.manifest]);
           return;
         }
-        if (stage.commit(a, e.manifest, e.metrics)) await this.stageCommitted(stage);
-        else this.decideStages();
+        const won = stage.tasks[a.ref.task]?.winner === undefined;
+        const last = stage.commit(a, e.manifest, e.metrics);
+        if (won) await this.feedConsumer(stage, e.manifest);
+        if (last) await this.stageCommitted(stage);
+        else {
+          this.decideStages();
+          await this.startEarlyStages();
+        }
         return;
       }
     }
@@ -423,7 +454,82 @@ export class QueryCoordinator {
   private async stageCommitted(stage: StageCoordinator): Promise<void> {
     // Its inputs' only consumer is done with them: their spool can go now.
     for (const input of stage.stage.inputs) await this.deleteStageOutput(input.stage);
-    if (this.failure === undefined) await this.startReadyStages();
+    if (this.failure !== undefined) return;
+    // A consumer started early learns that its feed has ended once all its producers committed.
+    const consumer = stage.stage.consumer === null ? undefined : this.stages.get(stage.stage.consumer);
+    if (
+      consumer?.startedEarly === true &&
+      !consumer.feedEnded &&
+      consumer.stage.inputs.every((i) => this.stages.get(i.stage)!.state === 'committed')
+    ) {
+      consumer.endFeed((id) => this.stages.get(id)!.manifests());
+      await this.sendFeed(consumer, consumer.feedLog.length);
+    }
+    await this.startReadyStages();
+  }
+
+  /** Whether every task of a stage is running or committed (it needs no function slot to come). */
+  private allRunning(id: number): boolean {
+    const p = this.stages.get(id)!;
+    if (p.state === 'committed') return true;
+    return (
+      p.state === 'running' &&
+      p.tasks.every(
+        (t) =>
+          t.winner !== undefined || t.attempts.some((a) => a.state === 'running' || a.state === 'committed'),
+      )
+    );
+  }
+
+  /** Starts decided consumer stages before their producers committed (`earlyStart`; the rule is in the class comment). */
+  private async startEarlyStages(): Promise<void> {
+    const o = this.run.options;
+    if (!o.earlyStart || o.fanout !== 'adaptive' || o.tasks !== null || this.failure !== undefined) return;
+    const committed = (id: number) => this.stages.get(id)!.state === 'committed';
+    for (const sc of this.stages.values()) {
+      if (sc.state !== 'waiting' || sc.decision === undefined || sc.stage.distribution !== 'hash') continue;
+      // All producers committed: it starts the usual way, with planned reads.
+      if (sc.ready(committed)) continue;
+      if (!sc.stage.inputs.every((i) => this.allRunning(i.stage))) continue;
+      const attempts = await sc.start(this.startContext(), true);
+      const names = attempts.map((a) => feedQueueName(a.ref));
+      this.feedQueues.push(...names);
+      await Promise.all(names.map((n) => this.queue.createQueue(n, { visibilityTimeoutMs: 30_000 })));
+      // What its producers committed so far opens the feed.
+      for (const i of sc.stage.inputs) {
+        for (const t of this.stages.get(i.stage)!.tasks) {
+          if (t.winner !== undefined) sc.feedLog.push({ stage: i.stage, manifest: t.winner.manifest });
+        }
+      }
+      await this.sendFeed(sc, 0);
+      this.pending.push(...attempts);
+    }
+  }
+
+  /** A producer task's winning commit goes to the feeds of its consumer, if that started early. */
+  private async feedConsumer(producer: StageCoordinator, manifest: SpoolManifest): Promise<void> {
+    const id = producer.stage.consumer;
+    const sc = id === null ? undefined : this.stages.get(id);
+    if (sc === undefined || !sc.startedEarly || sc.feedEnded || this.failure !== undefined) return;
+    sc.feedLog.push({ stage: producer.id, manifest });
+    await this.sendFeed(sc, sc.feedLog.length - 1);
+  }
+
+  /** Sends every attempt of an early started stage its feed from entry `from` on (and the end, once ended). */
+  private async sendFeed(sc: StageCoordinator, from: number): Promise<void> {
+    await Promise.all(
+      sc.tasks.flatMap((t) =>
+        t.attempts.map(async (a) => {
+          const name = feedQueueName(a.ref);
+          for (const m of sc.feedMessages(a, from)) {
+            const key = `feeds/${this.queryId}/${a.ref.stage}/${a.ref.task}/${a.ref.attempt}/${m.kind === 'input' ? m.seq : 'end'}.json`;
+            const { body, storedKey } = await encodeFeedMessage(m, this.spool, key);
+            if (storedKey !== undefined) this.storedKeys.push(storedKey);
+            await this.queue.send(name, { body });
+          }
+        }),
+      ),
+    );
   }
 
   private async startReadyStages(): Promise<void> {
@@ -431,22 +537,26 @@ export class QueryCoordinator {
     for (const s of this.graph.stages) {
       const sc = this.stages.get(s.id)!;
       if (!sc.ready(committed)) continue;
-      const attempts = await sc.start({
-        queryId: this.queryId,
-        options: this.run.options,
-        producerManifests: (id) => this.stages.get(id)!.manifests(),
-        producer: (id) => this.stages.get(id)!,
-        spool: this.services.spoolLocation,
-        events: this.events,
-        batchSize: this.run.batchSize,
-        memoryLimit: this.run.memoryLimit,
-        heartbeatMs: this.heartbeatMs,
-        faults: this.run.faults ?? [],
-        openStore: (l) => this.services.openStore(l),
-        footers: this.services.footers,
-      });
+      const attempts = await sc.start(this.startContext());
       this.pending.push(...attempts);
     }
+  }
+
+  private startContext(): StageStartContext {
+    return {
+      queryId: this.queryId,
+      options: this.run.options,
+      producerManifests: (id) => this.stages.get(id)!.manifests(),
+      producer: (id) => this.stages.get(id)!,
+      spool: this.services.spoolLocation,
+      events: this.events,
+      batchSize: this.run.batchSize,
+      memoryLimit: this.run.memoryLimit,
+      heartbeatMs: this.heartbeatMs,
+      faults: this.run.faults ?? [],
+      openStore: (l) => this.services.openStore(l),
+      footers: this.services.footers,
+    };
   }
 
   /** Invokes pending attempts while the budget allows; backs off when the invoker throttles. */
@@ -571,6 +681,7 @@ export class QueryCoordinator {
     if (launched.length > 0) await attempt(() => deleteAttemptSpool(this.spool, launched));
     if (this.storedKeys.length > 0) await attempt(() => this.spool.delete(this.storedKeys));
     if (this.queueCreated) await attempt(() => this.queue.deleteQueue(this.events));
+    for (const name of this.feedQueues) await attempt(() => this.queue.deleteQueue(name));
     await attempt(async () => {
       // All but the tombstone (a TTL expires it where the store has one).
       for (const item of await this.services.state.list(`q/${this.queryId}/`)) {

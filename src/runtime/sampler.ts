@@ -38,6 +38,8 @@ export interface SamplerOptions {
   progress(): number;
   /** Sends the LoadInfo (once). */
   report(load: LoadInfo): Promise<void>;
+  /** Hash outputs: bytes per bucket written so far (sent with the LoadInfo). */
+  bucketBytes?(): readonly number[];
   /** performance.now() at the task's start. */
   readonly t0: number;
 }
@@ -113,6 +115,7 @@ export class Sampler {
       ended,
       ...(failed ? { failed: true } : {}),
       afterMs: Math.round(performance.now() - this.o.t0),
+      ...(this.o.bucketBytes && !failed ? { bucketBytes: this.o.bucketBytes() } : {}),
     };
     await this.o.report(load);
   }

@@ -24,8 +24,11 @@
  * ({@link StageCoordinator.recordLoad}). A waiting stage that reads hash exchanges is decided
  * ({@link StageCoordinator.decideEarly}) as soon as each of its hash producers has a quorum —
  * usually before they commit; when LoadInfo is lost it is decided at its start from the commits.
- * It still *starts* only once its producers committed: a consumer's TaskSpec names the committed
- * spool objects it reads (DESIGN §3.3), so that is the earliest its tasks can be built.
+ * By default it *starts* once its producers committed, its TaskSpecs naming the committed spool
+ * objects it reads (DESIGN §3.3). With `earlyStart` the QueryCoordinator may start a decided stage
+ * before ({@link StageCoordinator.start} with `early`): its tasks' bucket ranges are balanced by the
+ * bytes per bucket its producers reported so far (LoadInfo, commits), and their inputs come over
+ * input feeds (`input-feed.ts`) from the stage's feed log ({@link StageCoordinator.feedLog}).
  */
 
 import {
@@ -50,6 +53,7 @@ import type { CsvScanNode, ParquetScanNode, PhysicalPlan } from '../physical/pla
 import { planInputs } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { AttemptRef, LoadInfo, OperatorTaskMetrics, TaskMetrics } from './events.ts';
+import { type FeedMessage, feedQueueName } from './input-feed.ts';
 import { streamingFragment } from './sampler.ts';
 
 export type StageState = 'waiting' | 'starting' | 'running' | 'committed' | 'failed' | 'cancelled';
@@ -111,6 +115,8 @@ export interface StageStats {
   readonly decision?: TaskCountDecision;
   /** LoadInfo events received from its tasks (one per attempt when none is lost; duplicates dropped). */
   readonly loadInfos: number;
+  /** Started before its producers committed (`earlyStart`): ms from its start to their last commit. */
+  readonly earlyMs?: number;
   readonly taskStats: readonly TaskStats[];
   /** Per operator of the fragment: counters summed over tasks. */
   readonly operators: readonly OperatorTaskMetrics[];
@@ -136,6 +142,16 @@ export class StageCoordinator {
   private committedAt = 0;
   private remaining = 0;
   private decidedAt = 0;
+  /** Whether the stage started before its producers committed (`earlyStart`). */
+  startedEarly = false;
+  /**
+   * Started early: its producers' winning commits in the order they were accepted — the input feed
+   * every task attempt of the stage gets (replayed whole to a new attempt).
+   */
+  readonly feedLog: { readonly stage: number; readonly manifest: SpoolManifest }[] = [];
+  /** Started early: whether the end of the feed was sent (every producer committed). */
+  feedEnded = false;
+  private feedEndedAt = 0;
 
   constructor(readonly stage: Stage) {}
 
@@ -148,9 +164,20 @@ export class StageCoordinator {
     return this.state === 'waiting' && this.stage.inputs.every((i) => committed(i.stage));
   }
 
-  /** Decides the task count and builds the first attempt of every task; returns them to launch. */
-  async start(ctx: StageStartContext): Promise<AttemptRecord[]> {
+  /**
+   * Decides the task count and builds the first attempt of every task; returns them to launch.
+   * `early`: the stage is decided (adaptively) and its producers have not all committed — its tasks
+   * read input feeds instead of planned reads.
+   */
+  async start(ctx: StageStartContext, early = false): Promise<AttemptRecord[]> {
+    if (early && (this.decision === undefined || this.stage.distribution !== 'hash')) {
+      throw new SkeinError(
+        'INTERNAL',
+        `internal error (this is a bug in Skein): stage ${this.id} cannot start before its producers committed`,
+      );
+    }
     this.state = 'starting';
+    this.startedEarly = early;
     this.startedAt = performance.now();
     const s = this.stage;
     const o = ctx.options;
@@ -159,6 +186,7 @@ export class StageCoordinator {
     // Source stages: each task's split weight and rows (driver progress, extrapolation).
     let taskWeights: number[] | undefined;
     let splitRows: number[] | undefined;
+    let estimatedRows: number[] | undefined;
     const hashInputs = s.inputs.filter((i) => i.exchange === 'hash');
     if (s.distribution === 'source') {
       // Replicated scans (small build sides computed in every task) keep all their files.
@@ -192,6 +220,30 @@ export class StageCoordinator {
           return mine === undefined ? scan : withSplits(scan, mine[t]!);
         }),
       );
+    } else if (s.distribution === 'hash' && early) {
+      // Balanced by what the producers wrote to each bucket so far (their LoadInfo and commits).
+      const weights = estimatedBucketWeights(
+        hashInputs.map((i) => ctx.producer(i.stage)),
+        o.buckets,
+      );
+      if (this.decision!.tasks > o.buckets) this.decision = { ...this.decision!, tasks: o.buckets };
+      ranges = splitBucketRanges(weights, this.decision!.tasks);
+      const total = weights.reduce((a, b) => a + b, 0);
+      // Each task's share of the hash inputs (by bucket weight); the other inputs it reads whole.
+      const shares = ranges.map((r) => {
+        if (total === 0) return 1 / ranges!.length;
+        let w = 0;
+        for (let b = r.lo; b < r.hi; b++) w += weights[b]!;
+        return w / total;
+      });
+      const est = (hash: boolean, f: (p: StageCoordinator) => number) =>
+        s.inputs.reduce((x, i) => x + ((i.exchange === 'hash') === hash ? f(ctx.producer(i.stage)) : 0), 0);
+      const rows = [est(true, (p) => estimatedOutput(p).rows), est(false, (p) => estimatedOutput(p).rows)];
+      const bytes = [est(true, (p) => estimatedOutput(p).bytes), est(false, (p) => estimatedOutput(p).bytes)];
+      // Driver progress of each task (exact once its feed has ended), and its weight for the
+      // extrapolation of its own output.
+      estimatedRows = shares.map((f) => rows[0]! * f + rows[1]!);
+      taskWeights = shares.map((f) => bytes[0]! * f + bytes[1]!);
     } else if (s.distribution === 'hash') {
       let bytes = 0;
       let buckets: number | undefined;
@@ -233,7 +285,7 @@ export class StageCoordinator {
     } else {
       this.decision = decideTaskCount({ distribution: 'single', inputBytes: null, options: o });
     }
-    const n = this.decision.tasks;
+    const n = this.decision!.tasks;
     const output: TaskOutput =
       s.output.kind === 'hash'
         ? { kind: 'hash', keys: s.output.keys, buckets: o.buckets, columns: s.columns }
@@ -242,19 +294,26 @@ export class StageCoordinator {
     const sampled = adaptive(o) && s.output.kind !== 'result';
     for (let t = 0; t < n; t++) {
       const inputs: TaskInput[] = s.inputs.map((input) => {
+        if (early) {
+          const B = ctx.producer(input.stage).stage.output.kind === 'hash' ? o.buckets : 1;
+          return {
+            stage: input.stage,
+            feed: input.exchange === 'hash' && ranges ? ranges[t]! : { lo: 0, hi: B },
+          };
+        }
         const ms = ctx.producerManifests(input.stage);
         const B = ms[0]?.bucketCount ?? 1;
         const range = input.exchange === 'hash' && ranges ? ranges[t]! : { lo: 0, hi: B };
         return { stage: input.stage, read: planSpoolRead(ms, range) };
       });
-      const readRows = inputs.reduce((r, i) => r + i.read.rows, 0);
-      const readBytes = inputs.reduce((r, i) => r + i.read.bytes, 0);
+      const readRows = inputs.reduce((r, i) => r + ('read' in i ? i.read.rows : 0), 0);
+      const readBytes = inputs.reduce((r, i) => r + ('read' in i ? i.read.bytes : 0), 0);
       const sample: TaskSample | undefined = sampled
         ? {
             rows: o.sampleRows,
             bytes: o.sampleBytes,
             ms: o.sampleMs,
-            inputRows: (splitRows?.[t] ?? 0) + readRows,
+            inputRows: Math.round((splitRows?.[t] ?? 0) + readRows + (estimatedRows?.[t] ?? 0)),
             scans: s.scans,
           }
         : undefined;
@@ -272,6 +331,7 @@ export class StageCoordinator {
         heartbeatMs: ctx.heartbeatMs,
         ...(ctx.faults.length > 0 ? { faults: ctx.faults } : {}),
         ...(sample ? { sample } : {}),
+        ...(early ? { feed: { queue: feedQueueName(ref) } } : {}),
       };
       const attempt: AttemptRecord = { ref, state: 'pending', spec, lastSeen: Date.now() };
       this.tasks.push({ index: t, attempts: [attempt], weight: taskWeights?.[t] ?? readBytes, loads: 0 });
@@ -329,6 +389,47 @@ export class StageCoordinator {
     });
     this.decidedAt = performance.now();
     return true;
+  }
+
+  /**
+   * Started early: the feed messages of an attempt for the log entries from `from` on (all of them
+   * for a new attempt: a replay), and the end of the feed once it has ended.
+   */
+  feedMessages(a: AttemptRecord, from: number): FeedMessage[] {
+    const out: FeedMessage[] = [];
+    for (let seq = from; seq < this.feedLog.length; seq++) {
+      const { stage, manifest } = this.feedLog[seq]!;
+      const input = a.spec.inputs.find((i) => i.stage === stage);
+      if (input === undefined || !('feed' in input)) {
+        throw new SkeinError(
+          'INTERNAL',
+          `internal error (this is a bug in Skein): task ${this.id}.${a.ref.task} has no feed of stage ${stage}`,
+        );
+      }
+      out.push({ kind: 'input', seq, stage, read: planSpoolRead([manifest], input.feed) });
+    }
+    if (this.feedEnded) out.push({ kind: 'end', total: this.feedLog.length });
+    return out;
+  }
+
+  /**
+   * Started early, and every producer has committed: the feed ends, and the decision learns what
+   * really came.
+   */
+  endFeed(producerManifests: (stage: number) => readonly SpoolManifest[]): void {
+    this.feedEnded = true;
+    this.feedEndedAt = performance.now();
+    let bytes = 0;
+    for (const i of this.stage.inputs) {
+      if (i.exchange === 'hash') for (const m of producerManifests(i.stage)) bytes += m.bytes;
+    }
+    if (this.decision !== undefined) {
+      this.decision = withActualBytes(
+        this.decision,
+        bytes,
+        this.decidedAt > 0 ? performance.now() - this.decidedAt : 0,
+      );
+    }
   }
 
   attempt(task: number, attempt: number): AttemptRecord | undefined {
@@ -394,6 +495,7 @@ export class StageCoordinator {
       spoolBytesRead: sum((m) => m.spoolBytesRead),
       ...(this.decision ? { decision: this.decision } : {}),
       loadInfos: this.tasks.reduce((n, t) => n + t.loads, 0),
+      ...(this.startedEarly ? { earlyMs: this.feedEndedAt > 0 ? this.feedEndedAt - this.startedAt : 0 } : {}),
       taskStats: winners.map((w) => ({
         task: w.task,
         attempt: w.attempt,
@@ -452,6 +554,48 @@ export function replaceScans(
     }
   };
   return walk(fragment);
+}
+
+/**
+ * Bytes per bucket the producers' tasks wrote so far — committed manifests, else the LoadInfo's
+ * histogram scaled by its driver progress — summed over the producers (all hashed into `buckets`).
+ * Zero everywhere when nothing is known (the ranges are then even).
+ */
+function estimatedBucketWeights(producers: readonly StageCoordinator[], buckets: number): number[] {
+  const w = new Array<number>(buckets).fill(0);
+  for (const p of producers) {
+    for (const t of p.tasks) {
+      if (t.winner !== undefined) {
+        for (const o of t.winner.manifest.objects) {
+          for (let b = 0; b < buckets && b < o.bytes.length; b++) w[b]! += o.bytes[b]!;
+        }
+        continue;
+      }
+      const l = t.load;
+      if (l?.bucketBytes === undefined || l.bucketBytes.length !== buckets) continue;
+      const scale = l.ended ? 1 : l.progress > 0 ? 1 / Math.min(1, l.progress) : 1;
+      for (let b = 0; b < buckets; b++) w[b]! += l.bucketBytes[b]! * scale;
+    }
+  }
+  return w;
+}
+
+/** A producer stage's output, estimated: bytes as for a decision, rows by the rows per byte seen. */
+function estimatedOutput(p: StageCoordinator): { bytes: number; rows: number } {
+  const est = estimateProducerOutput(p.id, p.producerLoads(), streamingFragment(p.stage.fragment));
+  let rows = 0;
+  let bytes = 0;
+  for (const t of p.tasks) {
+    if (t.winner !== undefined) {
+      rows += t.winner.manifest.rows;
+      bytes += t.winner.manifest.bytes;
+    } else if (t.load !== undefined) {
+      rows += t.load.rows;
+      bytes += t.load.bytes;
+    }
+  }
+  if (est.bytes === null) return { bytes: 0, rows: 0 };
+  return { bytes: est.bytes, rows: bytes === 0 ? 0 : (est.bytes * rows) / bytes };
 }
 
 /** Whether stages reading hash exchanges are sized adaptively (not forced, not static). */

@@ -6,7 +6,9 @@
  * 2. Report `started`; keep reporting `heartbeat`s, and stop early if the query was cancelled
  *    (a key in the state store the heartbeat checks).
  * 3. Open the inputs: the scans carry the task's splits; each exchange source reads its planned
- *    bucket range of the committed producers' spool objects.
+ *    bucket range of the committed producers' spool objects — or, for a consumer started before
+ *    its producers committed, the reads its input feed brings as they commit (`input-feed.ts`;
+ *    the attempt first claims its feed, so a second run of the same invocation leaves at once).
  * 4. Run the fragment (`executePlan`), let the {@link Sampler} look at the first batches (one
  *    LoadInfo event per attempt, for adaptive fan-out), partition the rows by key hash into B
  *    buckets (or one), and write them as this attempt's one spool object (`SpoolWriter`).
@@ -30,11 +32,12 @@ import { loadTaskSpec, type TaskFault, type TaskSpec } from '../distributed/task
 import { asSkeinError, SkeinError } from '../errors.ts';
 import { type ExecContext, MemoryPool } from '../exec/context.ts';
 import { type ExecEnv, executePlan, PlanMetrics } from '../exec/execute.ts';
-import { visitPhysical } from '../physical/plan.ts';
+import { type CsvScanNode, visitPhysical } from '../physical/plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { MessageQueue } from '../ports/message-queue.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import { countingBlobStore, countingQueue, newRequestCounts } from './counting.ts';
+import { CsvScanProgress } from './csv-progress.ts';
 import {
   commitEvent,
   encodeEvent,
@@ -47,6 +50,7 @@ import {
   type TaskMetrics,
 } from './events.ts';
 import { exchangeStream } from './exchange-reader.ts';
+import { claimFeed, InputFeedReader } from './input-feed.ts';
 import { Sampler } from './sampler.ts';
 
 /** What a task needs from its host. */
@@ -74,19 +78,34 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
   const spec = await loadTaskSpec(payload, services.openStore);
   const queue = countingQueue(services.queue, counts);
   const spool = countingBlobStore(services.openStore(spec.spool), counts);
+  // A second run of a fed attempt (an invocation delivered twice) would share its feed queue: it
+  // leaves, and the first run reports for the attempt.
+  if (spec.feed !== undefined && !(await claimFeed(services.state, spec, randomBytes(4).toString('hex'))))
+    return;
   const send = async (e: TaskEvent) => {
     await queue.send(spec.events, { body: await encodeEvent(e, spool) });
   };
   const abort = new AbortController();
+  const feed =
+    spec.feed === undefined ? undefined : new InputFeedReader(queue, spec.feed.queue, spool, abort.signal);
   let rowsOut = 0;
   let heartbeat: NodeJS.Timeout | undefined;
   let writer: SpoolWriter | undefined;
   const exchangeCounters = { rows: 0 };
-  // Driver progress: rows read by the task's partitioned scans (before their predicates) and from
-  // its exchanges, of the rows it was given. The Sampler exists from the start, so that an attempt
-  // failing at any point still sends its one LoadInfo (an explicit end).
+  // Driver progress: rows read by the task's partitioned Parquet scans (before their predicates)
+  // and from its exchanges, of the rows it was given; bytes of its partitioned CSV scans' files
+  // consumed, of their size (CSV splits have no row counts). The Sampler exists from the start, so
+  // that an attempt failing at any point still sends its one LoadInfo (an explicit end).
   const sample = spec.sample;
   const sampledScans = new Set(sample?.scans ?? []);
+  const csvScans: CsvScanNode[] = [];
+  visitPhysical(spec.fragment, (p) => {
+    if (p.kind === 'csv_scan' && sampledScans.has(p.id)) {
+      csvScans.push(p);
+      sampledScans.delete(p.id);
+    }
+  });
+  const csv = new CsvScanProgress(csvScans.map((n) => ({ location: n.store, files: n.files })));
   let scannedRows = 0;
   const sampler =
     sample === undefined
@@ -96,9 +115,21 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
           fragment: spec.fragment,
           columns: spec.output.columns,
           t0,
-          progress: () =>
-            sample.inputRows > 0 ? (scannedRows + exchangeCounters.rows) / sample.inputRows : 0,
+          progress: () => {
+            // A fed task's input is an estimate until its feed has ended.
+            const input =
+              feed === undefined
+                ? sample.inputRows
+                : feed.complete
+                  ? feed.rows
+                  : Math.max(sample.inputRows, feed.rows);
+            const rows = input > 0 ? (scannedRows + exchangeCounters.rows) / input : undefined;
+            if (csv.total === 0) return rows ?? 0;
+            // (A task reading CSV and rows both — a rare union — gets the mean of the two.)
+            return rows === undefined ? csv.fraction() : (rows + csv.fraction()) / 2;
+          },
           report: (load) => send(loadEvent(spec, load)),
+          ...(spec.output.kind === 'hash' ? { bucketBytes: () => writer?.bucketBytesSoFar() ?? [] } : {}),
         });
   try {
     await send(startedEvent(spec));
@@ -117,6 +148,7 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
     }, spec.heartbeatMs);
     heartbeat.unref?.();
     injectFault(spec, 'start');
+    feed?.start();
 
     const stores = new Map<string, BlobStore>();
     const memory = new MemoryPool(spec.memoryLimit);
@@ -125,7 +157,7 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
       store: (location) => {
         let s = stores.get(location);
         if (s === undefined) {
-          s = countingBlobStore(services.openStore(location), tableCounts);
+          s = csv.observe(location, countingBlobStore(services.openStore(location), tableCounts));
           stores.set(location, s);
         }
         return s;
@@ -144,7 +176,8 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
             `internal error (this is a bug in Skein): task ${spec.stage}.${spec.task} has no read plan for stage ${node.stage}`,
           );
         }
-        return exchangeStream(spool, node, input.read, ctx, exchangeCounters);
+        const reads = 'read' in input ? input.read : feed!.reads(node.stage);
+        return exchangeStream(spool, node, reads, ctx, exchangeCounters);
       },
       ...(sample === undefined
         ? {}
@@ -230,6 +263,9 @@ export async function runTask(payload: unknown, services: TaskServices): Promise
     await sampler?.fail();
     // If even the failure cannot be reported, fail the invocation: the invoker reports it.
     await send(failedEvent(spec, { code: e.code, message: e.message }));
+  } finally {
+    // Stops a feed still being received (a fragment that stopped reading early, or failed).
+    if (!abort.signal.aborted) abort.abort(new SkeinError('USER_CANCELED', 'the task has ended'));
   }
 }
 

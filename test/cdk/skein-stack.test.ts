@@ -258,6 +258,13 @@ describe('SkeinStack template', () => {
     expect(JSON.stringify(deletes.map((s) => s.Resource))).toContain('/spool/*');
   });
 
+  it('lets workers claim their input feeds, and write no other query state', () => {
+    const puts = policyOf(t, 'WorkerFunction').filter((s) => actionsOf([s]).includes('s3:PutObject'));
+    const resources = JSON.stringify(puts.map((s) => s.Resource));
+    expect(resources).toContain('/state/q/*/feed/*');
+    expect(resources).not.toMatch(/\/state\/\*"/);
+  });
+
   it('grants read access to extra data buckets when asked', () => {
     const withData = synth({ dataBuckets: ['my-lake'] });
     const text = JSON.stringify(allowStatements(withData));

@@ -4,7 +4,7 @@
  * queries on in-process tasks whose LoadInfo is lost, duplicated or late — the rows stay right and
  * the decision falls back to the commits when it must.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,12 @@ describe('adaptive fan-out decisions', () => {
       /--fanout must be adaptive or static, got 'dynamic'/,
     );
     expect(() => runModeFromFlags({ mode: 'single', fanout: 'static' })).toThrow(/need --mode embedded/);
+    expect(runModeFromFlags({ 'early-start': true }).embedded).toEqual({ earlyStart: true });
+    expect(runModeFromFlags({}).embedded).toEqual({});
+    expect(() => runModeFromFlags({ 'early-start': true, fanout: 'static' })).toThrow(
+      /--early-start needs --fanout adaptive/,
+    );
+    expect(() => runModeFromFlags({ mode: 'single', 'early-start': true })).toThrow(/need --mode embedded/);
   });
 
   it('validates its knobs', () => {
@@ -452,6 +458,44 @@ describe('adaptive fan-out on in-process tasks (TPC-H Q3, SF 0.01)', () => {
     const stats = q.stats();
     expect(adaptiveStages(stats)).toEqual([]);
     expect(stats.stages.every((s) => s.loadInfos === 0)).toBe(true);
+  });
+});
+
+describe('driver progress of CSV scans', () => {
+  it('counts the bytes of the files read, so a CSV producer is extrapolated from its LoadInfo', async () => {
+    // 8 files of 1500 rows; 4 leaf tasks of 2 files each, whose LoadInfo comes in their second file.
+    const csvDir = await mkdtemp(join(tmpdir(), 'skein-csv-progress-'));
+    try {
+      await mkdir(join(csvDir, 't'));
+      for (let f = 0; f < 8; f++) {
+        const lines = ['k,v'];
+        for (let i = 0; i < 1500; i++) lines.push(`${f * 1500 + i},${(i * 7) % 1000}`);
+        await writeFile(join(csvDir, 't', `part-${f}.csv`), `${lines.join('\n')}\n`);
+      }
+      const db = new Skein({ data: csvDir });
+      const plan = await physicalPlan(db, 'SELECT count(*), sum(a.v) FROM t a JOIN t b ON a.k = b.k');
+      const h = await harness();
+      const q = h.coordinator(plan, {
+        ...aggressive,
+        bytesPerTask: 28 * 1024,
+        sampleRows: 2000,
+        broadcastLimit: 0,
+        quorum: 0.1,
+      });
+      expect(await rowsOf(q.rows())).toEqual(await rowsOf(db.runPlan(plan).stream));
+      const stats = q.stats();
+      const leaves = stats.stages.filter((s) => s.distribution === 'source');
+      expect(leaves.every((s) => s.tasks === 4)).toBe(true);
+      const join2 = adaptiveStages(stats).find((s) => s.decision!.adaptive!.estimates.length === 2)!;
+      const a = join2.decision!.adaptive!;
+      // Decided from LoadInfo taken in the middle of the CSV producers' output (driver progress
+      // above 0), not only from those that had ended, and close to what came.
+      expect(a.basis).toBe('loadinfo');
+      expect(a.estimates.some((e) => e.reported > e.ended)).toBe(true);
+      expect(a.qError).toBeLessThan(1.2);
+    } finally {
+      await rm(csvDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderBlobStore } from '../../src/adapters/local/folder-blob-store.ts';
 import { openBlobStore } from '../../src/adapters/open-blob-store.ts';
-import { loadTaskSpec, type TaskSpec, taskPayload } from '../../src/distributed/task-spec.ts';
+import {
+  loadTaskSpec,
+  TASK_SPEC_VERSION,
+  type TaskSpec,
+  taskPayload,
+} from '../../src/distributed/task-spec.ts';
 import { Skein } from '../../src/engine/skein.ts';
 import { SkeinError } from '../../src/errors.ts';
 import type { PhysicalPlan } from '../../src/physical/plan.ts';
@@ -181,7 +186,7 @@ describe('TaskSpec payloads', () => {
     try {
       const store = new FolderBlobStore(spool);
       const spec = {
-        version: 1,
+        version: TASK_SPEC_VERSION,
         queryId: 'q-1',
         stage: 1,
         task: 2,

@@ -19,7 +19,7 @@ import {
   type Invoker,
 } from '../../src/ports/invoker.ts';
 import type { MessageQueue } from '../../src/ports/message-queue.ts';
-import { QueryCoordinator } from '../../src/runtime/query-coordinator.ts';
+import { QueryCoordinator, type QueryRunOptions } from '../../src/runtime/query-coordinator.ts';
 import { runTask } from '../../src/runtime/task-runner.ts';
 
 type Payload = Record<string, unknown> & { spec?: { stage: number; task: number; attempt: number } };
@@ -90,7 +90,12 @@ export interface Harness {
   state: MemoryStateStore;
   spoolDir: string;
   invoker: InProcessInvoker;
-  coordinator(plan: PhysicalPlan, options?: DistributedOptionsInput, faults?: TaskFault[]): QueryCoordinator;
+  coordinator(
+    plan: PhysicalPlan,
+    options?: DistributedOptionsInput,
+    faults?: TaskFault[],
+    run?: Partial<Pick<QueryRunOptions, 'heartbeatMs' | 'drainMs' | 'taskTimeoutMs'>>,
+  ): QueryCoordinator;
 }
 
 /** A coordinator on in-process adapters, tasks run in this thread. */
@@ -100,6 +105,8 @@ export async function harness(
     plan?: ConstructorParameters<typeof InProcessInvoker>[1];
     /** The queue as tasks see it (to lose, repeat or hold back their events). */
     taskQueue?: (queue: MessageQueue) => MessageQueue;
+    /** How an invocation runs its task (default: `run(payload)` once). */
+    runTask?: (payload: unknown, run: (payload: unknown) => Promise<void>) => Promise<void>;
   } = {},
 ): Promise<Harness> {
   const queue = new MemoryMessageQueue(options.faults ? { faults: options.faults } : {});
@@ -111,14 +118,18 @@ export async function harness(
     state,
     openStore: openBlobStore,
   };
-  const invoker = new InProcessInvoker((payload) => runTask(payload, services), options.plan);
+  const run = (payload: unknown) => runTask(payload, services);
+  const invoker = new InProcessInvoker(
+    options.runTask ? (payload) => options.runTask!(payload, run) : run,
+    options.plan,
+  );
   const footers = new FooterCache();
   return {
     queue,
     state,
     spoolDir,
     invoker,
-    coordinator(plan, o = {}, faults = []) {
+    coordinator(plan, o = {}, faults = [], run = {}) {
       const resolved = resolveDistributedOptions({ tasks: 4, splitSize: 64 * 1024, maxConcurrency: 4, ...o });
       const q = new QueryCoordinator(
         planStages(plan, resolved),
@@ -132,7 +143,7 @@ export async function harness(
           footers,
           functionName: 'skein-task',
         },
-        { options: resolved, batchSize: 65536, memoryLimit: 2 ** 30, faults, drainMs: 2000 },
+        { options: resolved, batchSize: 65536, memoryLimit: 2 ** 30, faults, drainMs: 2000, ...run },
       );
       invoker.onFailure = (f) => q.onInvocationFailure(f);
       return q;

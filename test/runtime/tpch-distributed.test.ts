@@ -5,7 +5,8 @@
  * into row ranges), and give the same rows as DuckDB and as Skein in one process. A third run sizes
  * its stages adaptively from sampled LoadInfo with aggressive knobs (small leaf tasks, 32 KiB per
  * consumer task, a 10 % quorum, LoadInfo after 500 rows), so that decisions really are made early
- * from partial figures.
+ * from partial figures; a fourth does the same and also starts each decided consumer stage before
+ * its producers committed (`earlyStart`: inputs over feeds).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,9 @@ let single: Skein;
 let embedded: Skein;
 let partitioned: Skein;
 let adaptive: Skein;
+let early: Skein;
+/** Stages started before their producers committed, over the early-start config's queries. */
+let earlyStarts = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skein-tpch-distributed-'));
@@ -47,21 +51,20 @@ beforeAll(async () => {
     mode: 'embedded',
     embedded: { tasks: 4, splitSize: 64 * 1024, maxConcurrency: 4, spool, broadcastLimit: 0, inlineBytes: 0 },
   });
-  adaptive = new Skein({
-    data: dir,
-    mode: 'embedded',
-    embedded: {
-      splitSize: 64 * 1024,
-      maxConcurrency: 4,
-      spool,
-      bytesPerTask: 64 * 1024,
-      fanout: 'adaptive',
-      targetBytesPerTask: 32 * 1024,
-      tinyBytes: 0,
-      quorum: 0.1,
-      sampleRows: 500,
-    },
-  });
+  const aggressive = {
+    splitSize: 64 * 1024,
+    maxConcurrency: 4,
+    spool,
+    bytesPerTask: 64 * 1024,
+    fanout: 'adaptive',
+    targetBytesPerTask: 32 * 1024,
+    tinyBytes: 0,
+    quorum: 0.1,
+    sampleRows: 500,
+  } as const;
+  adaptive = new Skein({ data: dir, mode: 'embedded', embedded: aggressive });
+  // The same, with consumer stages started as soon as they are decided (inputs over feeds).
+  early = new Skein({ data: dir, mode: 'embedded', embedded: { ...aggressive, earlyStart: true } });
   duck = await openDuckDb({ threads: 1 });
   for (const t of TPCH_TABLES) {
     await duck.query(
@@ -75,6 +78,7 @@ afterAll(async () => {
   await embedded?.close();
   await partitioned?.close();
   await adaptive?.close();
+  await early?.close();
   await rm(dir, { recursive: true, force: true });
   await rm(spool, { recursive: true, force: true });
 });
@@ -111,6 +115,7 @@ const CONFIGS = [
   '4 tasks per stage, broadcast joins where small',
   '4 tasks per stage, every join partitioned',
   'adaptive fan-out, aggressive knobs',
+  'adaptive fan-out, aggressive knobs, consumers started early',
 ] as const;
 
 for (const config of CONFIGS) {
@@ -118,7 +123,14 @@ for (const config of CONFIGS) {
     for (let n = 1; n <= 22; n++) {
       const name = `q${String(n).padStart(2, '0')}`;
       it(`${name} equals DuckDB and single-process`, async () => {
-        const db = config === CONFIGS[1] ? partitioned : config === CONFIGS[2] ? adaptive : embedded;
+        const db =
+          config === CONFIGS[1]
+            ? partitioned
+            : config === CONFIGS[2]
+              ? adaptive
+              : config === CONFIGS[3]
+                ? early
+                : embedded;
         const sql = await readFile(new URL(`${name}.sql`, QUERIES), 'utf8');
         const dist = await run(db, sql);
         const local = await run(single, sql);
@@ -134,7 +146,7 @@ for (const config of CONFIGS) {
         expect(stats.stages.length).toBeGreaterThan(1);
         expect(Math.max(...stats.stages.map((s) => s.tasks))).toBeGreaterThan(1);
         expect(stats.spoolBytesWritten).toBeGreaterThan(0);
-        if (config === CONFIGS[2]) {
+        if (config === CONFIGS[2] || config === CONFIGS[3]) {
           // Every stage reading hash exchanges was sized from LoadInfo (or, when it came too
           // late, the commits), and knows what really came; every producer task sent one.
           for (const s of stats.stages) {
@@ -145,6 +157,7 @@ for (const config of CONFIGS) {
             if (s.output !== 'result') expect(s.loadInfos).toBe(s.tasks);
           }
         }
+        if (config === CONFIGS[3]) earlyStarts += stats.stages.filter((s) => s.earlyMs !== undefined).length;
         if (config === CONFIGS[1]) {
           // Broadcast only where a join cannot be partitioned (no keys, null-aware), never by size.
           for (const d of stats.decisions) {
@@ -155,6 +168,11 @@ for (const config of CONFIGS) {
         // …and cleaned up after itself.
         expect(await spoolFiles()).toEqual([]);
       }, 60_000);
+    }
+    if (config === CONFIGS[3]) {
+      it('started consumer stages early in most queries', () => {
+        expect(earlyStarts).toBeGreaterThanOrEqual(11);
+      });
     }
   });
 }

@@ -115,6 +115,13 @@ export class SpoolWriter {
     });
   }
 
+  /** In-memory bytes written to each bucket so far: the finished objects' and those held. */
+  bucketBytesSoFar(): number[] {
+    const out = [...this.bucketBytes];
+    for (const o of this.objects) for (let b = 0; b < out.length; b++) out[b]! += o.bytes[b]!;
+    return out;
+  }
+
   /**
    * Adds a batch whose rows are sorted by bucket: rows [starts[b], starts[b+1]) belong to bucket b
    * (`starts` has B + 1 entries, from 0 to the row count). The batch is held, not copied.
