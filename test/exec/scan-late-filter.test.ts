@@ -57,6 +57,12 @@ const QUERIES = [
   "SELECT i32, d38 FROM t WHERE ts > TIMESTAMP '2020-01-01 05:00:00' AND d38 > 1000 AND i16 = 3",
   // A later conjunct that evaluates every row (arithmetic over a column first read there).
   'SELECT i32 FROM t WHERE i32 > 15000 AND i64 + i32 > 20000000000000',
+  // Ranges fused into one check: both bounds exclusive or inclusive, the constant first, NULLs,
+  // BIGINT and DECIMAL, an empty range.
+  'SELECT i32, maybe FROM t WHERE maybe > 100 AND maybe < 200 AND i32 < 20000',
+  'SELECT i32 FROM t WHERE 5000000000000 < i64 AND i64 <= 9000000007000',
+  'SELECT i32, d15 FROM t WHERE d15 >= 1000.25 AND 2000.50 > d15',
+  'SELECT i32 FROM t WHERE i32 > 500 AND i32 < 400',
   // Top-level OR; nothing passes; almost nothing passes (small batches coalesced); everything passes.
   'SELECT i32, d FROM t WHERE d15 < 50 OR i32 > 29950',
   'SELECT i32, s FROM t WHERE i32 < 0',

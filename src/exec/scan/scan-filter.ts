@@ -18,7 +18,7 @@
  */
 import type { Data } from 'apache-arrow';
 import type { PhysicalExpr } from '../../physical/expr.ts';
-import type { Schema } from '../../types/data-type.ts';
+import { BOOLEAN, type Schema, typesEqual } from '../../types/data-type.ts';
 import { vectorFromArrowAt, vectorFromArrowOwned } from '../arrow.ts';
 import { compileNode, compilePredicate } from '../expr/compile.ts';
 import { type Node, selectRows } from '../expr/node.ts';
@@ -65,8 +65,7 @@ export function compileScanFilter(
   const conjuncts: Node[] =
     predicate === null
       ? []
-      : (predicate.kind === 'and' ? predicate.args : [predicate])
-          .map((e) => compileNode(e, schema))
+      : fuseRanges(predicate.kind === 'and' ? predicate.args : [predicate], schema)
           .map((n, i) => ({ n, i, late: readsStrings(n) ? 1 : 0 }))
           .sort((a, b) => a.late - b.late || a.i - b.i)
           .map((x) => x.n);
@@ -152,6 +151,107 @@ export function compileScanFilter(
         return vectorFromArrowAt(column(c), schema[c]!.type, s, k, true) ?? takeVector(full(c), s, k);
       });
       return { schema: outSchema, length: k, columns };
+    },
+  };
+}
+
+/** A conjunct `column op constant` over an integer-valued column (INTEGER, DATE, BIGINT, DECIMAL). */
+interface Bound {
+  readonly column: number;
+  /** The bound as an inclusive one: `>` c becomes `>=` c + 1, `<` c becomes `<=` c − 1. */
+  readonly value: number;
+  readonly lower: boolean;
+}
+
+const FLIPPED: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+function boundOf(e: PhysicalExpr, schema: Schema): Bound | null {
+  if (e.kind !== 'call' || FLIPPED[e.name] === undefined || e.args.length !== 2) return null;
+  let [a, b] = e.args as [PhysicalExpr, PhysicalExpr];
+  let op = e.name;
+  if (a.kind === 'literal' && b.kind === 'column') {
+    [a, b] = [b, a];
+    op = FLIPPED[op]!;
+  }
+  if (a.kind !== 'column' || b.kind !== 'literal') return null;
+  const t = schema[a.index]?.type;
+  if (t === undefined || !typesEqual(t, b.type)) return null;
+  if (t.kind !== 'int32' && t.kind !== 'date' && t.kind !== 'int64' && t.kind !== 'decimal') return null;
+  // The constant as the column's vectors hold it (days, scaled integers).
+  const c = compileNode(b, schema).constant;
+  if (c === undefined || (c.kind !== 'i32' && c.kind !== 'f64') || c.validity !== null) return null;
+  const v = c.values[0]!;
+  if (!Number.isSafeInteger(v)) return null;
+  switch (op) {
+    case '>':
+      return { column: a.index, value: v + 1, lower: true };
+    case '>=':
+      return { column: a.index, value: v, lower: true };
+    case '<':
+      return { column: a.index, value: v - 1, lower: false };
+    default:
+      return { column: a.index, value: v, lower: false };
+  }
+}
+
+/**
+ * Compiles the conjuncts, fusing a lower and an upper bound on the same integer-valued column
+ * (`d >= DATE '1994-01-01' AND d < DATE '1995-01-01'`) into one range check: one pass over the
+ * rows instead of two. Other conjuncts compile as they are, in order.
+ */
+function fuseRanges(exprs: readonly PhysicalExpr[], schema: Schema): Node[] {
+  const bounds = exprs.map((e) => boundOf(e, schema));
+  const used = new Set<number>();
+  const out: Node[] = [];
+  for (let i = 0; i < exprs.length; i++) {
+    if (used.has(i)) continue;
+    const bi = bounds[i];
+    const j =
+      bi === null
+        ? -1
+        : bounds.findIndex(
+            (bj, k) =>
+              k > i && !used.has(k) && bj !== null && bj.column === bi.column && bj.lower !== bi.lower,
+          );
+    if (bi === null || j < 0) {
+      out.push(compileNode(exprs[i]!, schema));
+      continue;
+    }
+    used.add(j);
+    const bj = bounds[j]!;
+    const lo = bi.lower ? bi.value : bj.value;
+    const hi = bi.lower ? bj.value : bi.value;
+    out.push(
+      rangeNode(
+        bi.column,
+        lo,
+        hi,
+        compileNode({ kind: 'and', args: [exprs[i]!, exprs[j]!], type: BOOLEAN }, schema),
+      ),
+    );
+  }
+  return out;
+}
+
+/** `lo <= column <= hi` (NULLs fail); `both` is the two comparisons, for evaluating to a vector. */
+function rangeNode(column: number, lo: number, hi: number, both: Node): Node {
+  return {
+    type: BOOLEAN,
+    columns: new Set([column]),
+    eval: (batch) => both.eval(batch),
+    selectsInPlace: true,
+    select(batch, sel, n, out) {
+      const v = batch.columns[column]!;
+      if (v.kind !== 'i32' && v.kind !== 'f64') return both.select!(batch, sel, n, out);
+      const a = v.values;
+      const m = v.validity;
+      let k = 0;
+      for (let j = 0; j < n; j++) {
+        const i = sel === null ? j : sel[j]!;
+        const x = a[i]!;
+        if (x >= lo && x <= hi && (m === null || ((m[i >> 3]! >> (i & 7)) & 1) === 1)) out[k++] = i;
+      }
+      return k;
     },
   };
 }
