@@ -168,17 +168,18 @@ export function argsort(keys: readonly KeyVector[], n: number): Int32Array {
   for (let i = 0; i < n; i++) perm[i] = i;
   if (n < 2 || keys.length === 0) return perm;
   const words: Uint32Array[] = [];
-  let complete = true;
-  for (const k of keys) {
+  let incomplete = -1;
+  for (const [i, k] of keys.entries()) {
     const kw = normalize(k, n);
     words.push(...kw.words);
     if (!kw.complete) {
-      complete = false;
+      incomplete = i;
       break;
     }
   }
   perm = radixSort(words, perm, n);
-  if (!complete) finishRuns(perm, words, compareRows(keys), n);
+  // Rows of a run tie on every key before the incomplete one: compare from that one on.
+  if (incomplete >= 0) finishRuns(perm, words, compareRows(keys.slice(incomplete)), n);
   return perm;
 }
 
@@ -238,10 +239,21 @@ function finishRuns(
       if (!same) break;
       end++;
     }
-    if (end - start > 1) {
+    if (end - start > 16) {
       const run = Array.from(perm.subarray(start, end));
       run.sort(cmp);
       perm.set(run, start);
+    } else if (end - start > 1) {
+      // Short runs (most): insertion sort in place, stable.
+      for (let i = start + 1; i < end; i++) {
+        const x = perm[i]!;
+        let j = i - 1;
+        while (j >= start && cmp(perm[j]!, x) > 0) {
+          perm[j + 1] = perm[j]!;
+          j--;
+        }
+        perm[j + 1] = x;
+      }
     }
     start = end;
   }
