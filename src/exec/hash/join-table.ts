@@ -147,13 +147,16 @@ export class JoinHashTable {
       const start = direct.start;
       const range = start.length - 1;
       const a = (cols[direct.key] as { values: Float64Array | Int32Array }).values;
-      const fill = start.slice(0, range);
+      // Each bucket's start is its fill pointer; filled, it points at the next bucket's start,
+      // so one shift by a place restores the starts (no second range-sized array).
       const perm = new Int32Array(n);
       let tail = size;
       for (let i = 0; i < n; i++) {
         if (nullKey !== null && nullKey[i] === 1) perm[tail++] = i;
-        else perm[fill[a[i]! - direct.min]!++] = i;
+        else perm[start[a[i]! - direct.min]!++] = i;
       }
+      start.copyWithin(1, 0, range);
+      start[0] = 0;
       this.bucketStart = start;
       this.sourceRows = perm;
       this.batch = isIdentity(perm, n) ? build : gatherBatch(build, perm, n);
