@@ -739,6 +739,34 @@ export function vectorFromArrowAt(
         }
       return f64Vector(type, out, null);
     }
+    case Type.Dictionary: {
+      // Strings by codes: only the selected rows' strings are built.
+      const dict = (d as Data & { dictionary?: { data: Data[] } }).dictionary;
+      if (!dense || !(d.values instanceof Int32Array) || dict === undefined || dict.data.length !== 1)
+        return undefined;
+      const dv = vectorFromArrow(dict.data[0]!, type);
+      if (dv.kind !== 'str') return undefined;
+      const codes = d.values;
+      const so = dv.offsets;
+      const sb = dv.bytes;
+      const m = dv.length;
+      const offsets = new Int32Array(n + 1);
+      let total = 0;
+      for (let j = 0; j < n; j++) {
+        const k = codes[sel[j]!]!;
+        if (k >>> 0 >= m) return undefined;
+        total += so[k + 1]! - so[k]!;
+        offsets[j + 1] = total;
+      }
+      const bytes = new Uint8Array(total);
+      for (let j = 0; j < n; j++) {
+        const k = codes[sel[j]!]!;
+        let at = offsets[j]!;
+        const end = offsets[j + 1]!;
+        for (let s = so[k]!; at < end; ) bytes[at++] = sb[s++]!;
+      }
+      return strVector(type, offsets, bytes, null);
+    }
     case Type.Utf8: {
       if (!dense) return undefined;
       const so = d.valueOffsets as Int32Array;

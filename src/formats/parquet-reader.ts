@@ -224,14 +224,17 @@ export class ParquetReader {
    * The decoded row group stays in wasm memory until `free()`; converting slice by slice, as a
    * consumer pulls them, keeps each slice's converted columns in cache for the operators above.
    * `slice` is used instead when the C Data Interface cannot carry a column type (IPC fallback).
+   * `dictionaries`: string columns to hand out as dictionaries where their chunk is a small
+   * dictionary (a caller that converts only some rows of them), besides the one-byte ones.
    */
   async readRowGroupSlices<T>(
     index: number,
     columns: readonly string[] | undefined,
     consume: (batch: RecordBatch) => T,
     slice: (t: T, lo: number, hi: number) => T,
+    options: { readonly dictionaries?: ReadonlySet<string> } = {},
   ): Promise<RowGroupSlices<T>> {
-    const subset = await this.rowGroupSubset(index, columns, true);
+    const subset = await this.rowGroupSubset(index, columns, true, options.dictionaries);
     if (subset.kind === 'empty') return eagerSlices(subset.batches, consume, slice);
     const { bytes, rows, order } = subset;
     const { readParquet, wasmMemory } = await parquetWasm();
@@ -274,6 +277,7 @@ export class ParquetReader {
     index: number,
     columns?: readonly string[],
     decimal64 = false,
+    asDictionaries: ReadonlySet<string> = new Set(),
   ): Promise<
     | { kind: 'empty'; batches: RecordBatch[] }
     | { kind: 'subset'; bytes: Uint8Array; rows: number; order: number[] | null }
@@ -300,7 +304,11 @@ export class ParquetReader {
     // half the bytes of Decimal128 and a cheap conversion to Skein's 64-bit decimals; and string
     // columns stored as dictionaries of one-byte strings stay dictionaries — codes plus values,
     // which Skein expands itself: ~2.6 + ~1 ms per 1M rows of l_returnflag instead of ~10.
-    const dictionaries = new Set(decimal64 ? fields.filter((f) => this.smallDictionary(rg, f)) : []);
+    const dictionaries = new Set(
+      decimal64
+        ? fields.filter((f) => this.smallDictionary(rg, f, asDictionaries.has(this.footer.fields[f]!.name)))
+        : [],
+    );
     const hinted =
       decimal64 &&
       (dictionaries.size > 0 || fields.some((f) => isNarrowDecimal(this.schema.fields[f]!.type)));
@@ -320,9 +328,10 @@ export class ParquetReader {
    * A flat UTF-8 field whose chunk in `rg` is dictionary-encoded with a small dictionary (its
    * pages hold little more than the codes; a chunk that fell back to plain pages is larger) of
    * what look like one-byte strings: its statistics' bounds are one byte long. Skein expands those
-   * faster than the decoder; longer strings it expands slower, so they are left to the decoder.
+   * faster than the decoder; longer strings it expands slower, so they are left to the decoder
+   * unless `anyLength` (a caller that converts only a few rows of the column).
    */
-  private smallDictionary(rg: ParquetRowGroup, f: number): boolean {
+  private smallDictionary(rg: ParquetRowGroup, f: number, anyLength = false): boolean {
     const field = this.footer.fields[f]!;
     if (field.elementCount !== 1 || this.schema.fields[f]!.type.typeId !== Type.Utf8) return false;
     const chunk = rg.columns[field.firstLeaf]!;
@@ -330,8 +339,7 @@ export class ParquetReader {
     return (
       chunk.hasDictionary &&
       chunk.uncompressedBytes <= 2 * rg.numRows + (1 << 20) &&
-      oneByte(chunk.statistics?.min) &&
-      oneByte(chunk.statistics?.max)
+      (anyLength || (oneByte(chunk.statistics?.min) && oneByte(chunk.statistics?.max)))
     );
   }
 

@@ -180,10 +180,14 @@ export function parquetScan(
           }
           return !skip;
         });
+        // Strings a filter reads late (or only outputs): built for the passing rows from dictionaries.
+        const lateStrings = new Set(late ? rowFilter!.lateStrings.map((i) => columns[i]!) : []);
         const read = (g: number): Promise<RowGroupSlices<Batch>> => {
           reservation.grow(rowGroupBytes(file, g, columns));
           // Decoded now, converted a batch at a time as the consumer pulls (while in cache).
-          const p = file.readRowGroupSlices(g, columns, (rb) => batchFromArrow(rb, fileTypes), sliceBatch);
+          const p = file.readRowGroupSlices(g, columns, (rb) => batchFromArrow(rb, fileTypes), sliceBatch, {
+            dictionaries: lateStrings,
+          });
           // A prefetch the consumer never awaits (it stopped early) must not be an unhandled
           // rejection, and its decoded row group must be freed.
           p.catch(() => undefined);

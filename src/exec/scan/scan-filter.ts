@@ -29,6 +29,12 @@ import type { Batch, Vector } from '../vector.ts';
 export interface ScanFilter {
   /** The output schema: the kept columns. */
   readonly schema: Schema;
+  /**
+   * String columns the first conjunct does not read (when it reads no strings): by the time they
+   * are needed, few rows may be left, so they are best decoded as dictionaries and built for
+   * those rows only.
+   */
+  readonly lateStrings: readonly number[];
   /** Filters a converted batch (over the scan's full schema); null when no row passes. */
   apply(batch: Batch): Batch | null;
   /**
@@ -73,8 +79,14 @@ export function compileScanFilter(
   const project = (b: Batch): Batch =>
     keep === undefined ? b : { schema: outSchema, length: b.length, columns: kept.map((i) => b.columns[i]!) };
 
+  const first = conjuncts[0];
+  const lateStrings =
+    first === undefined || readsStrings(first)
+      ? []
+      : schema.flatMap((f, i) => (f.type.kind === 'varchar' && !first.columns.has(i) ? [i] : []));
   return {
     schema: outSchema,
+    lateStrings,
     apply(batch) {
       if (whole === null) return project(batch);
       const sel = whole(batch);
