@@ -419,7 +419,8 @@ function countedScan(s: BatchStream, id: number, f: (node: number, rows: number)
 function scanColumnOf(plan: PhysicalPlan, col: number): { scan: PhysicalPlan; column: number } | null {
   switch (plan.kind) {
     case 'parquet_scan':
-      return { scan: plan, column: col };
+      // (Not under a pushed LIMIT: dropping rows before it would change which rows it keeps.)
+      return plan.limit === null ? { scan: plan, column: col } : null;
     case 'filter':
       return scanColumnOf(plan.input, col);
     case 'project': {

@@ -77,6 +77,8 @@ const QUERIES = [
   'SELECT count(*) FROM fact f WHERE f.k NOT IN (SELECT k FROM dim WHERE k IS NOT NULL)',
   'SELECT count(*) FROM fact f WHERE f.k NOT IN (SELECT k FROM dim)',
   'SELECT count(*) FROM fact f WHERE f.k IN (SELECT k FROM dim) OR f.v > 1400',
+  // A LIMIT pushed into the probe scan must see the rows before any filter (one thread: file order).
+  'SELECT count(*) FROM (SELECT k FROM fact LIMIT 5000) f JOIN dim d ON f.k = d.k',
   // Too dense to filter; nothing to match.
   'SELECT count(*) FROM fact f JOIN dense x ON f.k = x.k',
   'SELECT count(*) FROM fact f JOIN nokeys n ON f.k = n.k',
