@@ -56,6 +56,7 @@ import {
 } from '../types/data-type.ts';
 import { packBits, shiftBits, unpackBits } from './kernels/bitmap.ts';
 import { StrBuilder } from './kernels/str-builder.ts';
+import { takeVector } from './kernels/take.ts';
 import {
   type Batch,
   boolVector,
@@ -746,47 +747,18 @@ export function vectorFromArrowAt(
         return undefined;
       const dv = vectorFromArrow(dict.data[0]!, type);
       if (dv.kind !== 'str') return undefined;
-      const codes = d.values;
-      const so = dv.offsets;
-      const sb = dv.bytes;
-      const m = dv.length;
-      const offsets = new Int32Array(n + 1);
-      let total = 0;
-      for (let j = 0; j < n; j++) {
-        const k = codes[sel[j]!]!;
-        if (k >>> 0 >= m) return undefined;
-        total += so[k + 1]! - so[k]!;
-        offsets[j + 1] = total;
-      }
-      const bytes = new Uint8Array(total);
-      for (let j = 0; j < n; j++) {
-        const k = codes[sel[j]!]!;
-        let at = offsets[j]!;
-        const end = offsets[j + 1]!;
-        for (let s = so[k]!; at < end; ) bytes[at++] = sb[s++]!;
-      }
-      return strVector(type, offsets, bytes, null);
+      const codes = new Int32Array(n);
+      for (let j = 0; j < n; j++) codes[j] = d.values[sel[j]!]!;
+      return expandDictionary(dv, codes, n, type, null, 'a dictionary column');
     }
-    case Type.Utf8: {
+    case Type.Utf8:
+      // The selected strings, gathered straight from the (possibly borrowed) buffers.
       if (!dense) return undefined;
-      const so = d.valueOffsets as Int32Array;
-      const sb = d.values as Uint8Array;
-      const offsets = new Int32Array(n + 1);
-      let total = 0;
-      for (let j = 0; j < n; j++) {
-        const i = sel[j]!;
-        total += so[i + 1]! - so[i]!;
-        offsets[j + 1] = total;
-      }
-      const bytes = new Uint8Array(total);
-      for (let j = 0; j < n; j++) {
-        const i = sel[j]!;
-        let at = offsets[j]!;
-        const end = offsets[j + 1]!;
-        for (let s = so[i]!; at < end; ) bytes[at++] = sb[s++]!;
-      }
-      return strVector(type, offsets, bytes, null);
-    }
+      return takeVector(
+        strVector(type, (d.valueOffsets as Int32Array).subarray(0, d.length + 1), d.values as Uint8Array),
+        sel,
+        n,
+      );
     case Type.Decimal: {
       if (t.bitWidth !== 64) return undefined;
       const raw = d.values as Uint32Array;

@@ -16,7 +16,7 @@ import {
   quorumReached,
   withActualBytes,
 } from '../../src/distributed/adaptive-fanout.ts';
-import { type DistributedOptionsInput, resolveDistributedOptions } from '../../src/distributed/options.ts';
+import { resolveDistributedOptions } from '../../src/distributed/options.ts';
 import { Skein } from '../../src/engine/skein.ts';
 import { hashColumns } from '../../src/exec/hash/hash.ts';
 import { i64Vector } from '../../src/exec/vector.ts';
@@ -29,7 +29,7 @@ import { Sampler, streamingFragment } from '../../src/runtime/sampler.ts';
 import { DistinctSketch, SKETCH_SEED } from '../../src/runtime/sampler-sketch.ts';
 import { generateTpch } from '../../src/tpch/generate.ts';
 import { physicalPlan, tpchQuery } from '../distributed/plan-helpers.ts';
-import { filesUnder, harness, removeHarnesses, rowsOf } from './helpers.ts';
+import { AGGRESSIVE_ADAPTIVE, filesUnder, harness, removeHarnesses, rowsOf } from './helpers.ts';
 
 const MiB = 2 ** 20;
 const options = resolveDistributedOptions({ targetBytesPerTask: 64 * MiB, maxConcurrency: 2 });
@@ -259,16 +259,7 @@ let single: Skein;
 let q3: PhysicalPlan;
 let expected: string[];
 
-/** Knobs that make SF 0.01 look big: several tasks per stage, LoadInfo after a few rows. */
-const aggressive: DistributedOptionsInput = {
-  tasks: null,
-  bytesPerTask: 256 * 1024,
-  targetBytesPerTask: 32 * 1024,
-  tinyBytes: 0,
-  quorum: 0.2,
-  sampleRows: 500,
-  inlineBytes: 0,
-};
+const aggressive = AGGRESSIVE_ADAPTIVE;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skein-adaptive-'));

@@ -28,7 +28,7 @@ import {
 import type { QueryCoordinator } from '../../src/runtime/query-coordinator.ts';
 import { generateTpch } from '../../src/tpch/generate.ts';
 import { physicalPlan } from '../distributed/plan-helpers.ts';
-import { filesUnder, harness, removeHarnesses, rowsOf } from './helpers.ts';
+import { AGGRESSIVE_ADAPTIVE, filesUnder, harness, removeHarnesses, rowsOf } from './helpers.ts';
 
 const read = (rows: number): SpoolReadPlan => ({
   range: { lo: 0, hi: 1 },
@@ -115,17 +115,7 @@ let join2: PhysicalPlan;
 let expected: string[];
 
 /** Knobs that make SF 0.01 look big, with early start; every join partitioned. */
-const early: DistributedOptionsInput = {
-  tasks: null,
-  bytesPerTask: 256 * 1024,
-  targetBytesPerTask: 32 * 1024,
-  tinyBytes: 0,
-  quorum: 0.2,
-  sampleRows: 500,
-  inlineBytes: 0,
-  broadcastLimit: 0,
-  earlyStart: true,
-};
+const early: DistributedOptionsInput = { ...AGGRESSIVE_ADAPTIVE, broadcastLimit: 0, earlyStart: true };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skein-early-'));

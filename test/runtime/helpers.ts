@@ -29,6 +29,17 @@ type Payload = Record<string, unknown> & { spec?: { stage: number; task: number;
  * decides per invocation what really happens: run it (once or more), run a changed payload, or
  * report a failure as the invoker would.
  */
+/** Adaptive knobs that make SF 0.01 look big: several tasks per stage, LoadInfo after a few rows. */
+export const AGGRESSIVE_ADAPTIVE: DistributedOptionsInput = {
+  tasks: null,
+  bytesPerTask: 256 * 1024,
+  targetBytesPerTask: 32 * 1024,
+  tinyBytes: 0,
+  quorum: 0.2,
+  sampleRows: 500,
+  inlineBytes: 0,
+};
+
 export class InProcessInvoker implements Invoker {
   readonly invocations: Payload[] = [];
   onFailure: ((f: InvocationFailure) => void) | undefined;
