@@ -67,6 +67,7 @@ export async function adaptiveBench(args: string[]): Promise<void> {
       queries: { type: 'string' },
       dir: { type: 'string' },
       'max-concurrency': { type: 'string' },
+      threads: { type: 'string' },
       'target-bytes': { type: 'string' },
       'bytes-per-task': { type: 'string' },
       'split-size': { type: 'string' },
@@ -81,6 +82,7 @@ export async function adaptiveBench(args: string[]): Promise<void> {
     : Array.from({ length: 22 }, (_, i) => i + 1);
   const common = {
     ...(values['max-concurrency'] ? { maxConcurrency: Number(values['max-concurrency']) } : {}),
+    ...(values.threads ? { threads: Number(values.threads) } : {}),
     ...(values['target-bytes']
       ? { targetBytesPerTask: parseBytes(values['target-bytes'], '--target-bytes') }
       : {}),

@@ -37,11 +37,13 @@ import type {
 } from '../physical/plan.ts';
 import { planInputs, visitPhysical } from '../physical/plan.ts';
 import type { DataType, Schema } from '../types/data-type.ts';
+import { alternativeFragment } from './adaptive-join.ts';
 import { formatBytes } from './format.ts';
 import { chooseJoinDistribution } from './join-distribution.ts';
 import type { DistributedOptions } from './options.ts';
 import { exchangeRequirements } from './required-columns.ts';
 import type {
+  AdaptiveJoin,
   ExchangeKind,
   JoinDecision,
   PlanDecision,
@@ -99,6 +101,20 @@ interface MutableStage {
   replicatedScans: number[];
   estimatedOutputBytes: number | null;
   columns: number[];
+  adaptiveJoin?: AdaptiveJoin;
+}
+
+/** A partitioned join that may be broadcast at run time, until the stage holding it closes. */
+interface AdaptiveCandidate {
+  readonly node: number;
+  /** Index of its JoinDecision (its reason and `adaptive` are dropped when the shapes differ). */
+  readonly decision: number;
+  readonly build: number;
+  readonly probe: number;
+  /** The join reading the probe side's fragment and the build side's output whole. */
+  readonly join: PhysicalPlan;
+  readonly probeBytes: number | null;
+  readonly probeTasks: number;
 }
 
 const BROADCASTABLE_BUILD_RIGHT: ReadonlySet<JoinType> = new Set<JoinType>([
@@ -117,6 +133,7 @@ class StagePlanner {
   private readonly decisions: PlanDecision[] = [];
   /** Scans (by node id) that read all their splits in every task of their stage. */
   private readonly replicated = new Set<number>();
+  private readonly candidates: AdaptiveCandidate[] = [];
 
   constructor(
     private readonly root: PhysicalPlan,
@@ -213,7 +230,56 @@ class StagePlanner {
       estimatedOutputBytes: estimatedBytes(part.node),
       columns: part.node.schema.map((_, i) => i),
     });
+    this.attachAdaptiveJoin(this.stages[id - 1]!);
     return id;
+  }
+
+  /**
+   * A closing stage holding an adaptive join candidate gets its broadcast shape — when the two
+   * shapes compute the same (see `alternativeFragment`) and the stage reads no other hash input;
+   * else the join stays partitioned, decided here.
+   */
+  private attachAdaptiveJoin(stage: MutableStage): void {
+    const ids = new Set(fragmentNodes(stage.fragment).map((n) => n.id));
+    for (const c of this.candidates) {
+      if (!ids.has(c.node)) continue;
+      const probe = this.stages[c.probe - 1]!;
+      const hashInputs = stage.inputs.filter((i) => i.exchange === 'hash').map((i) => i.stage);
+      const fragment =
+        stage.adaptiveJoin === undefined && sameList([...hashInputs].sort(), [c.build, c.probe].sort())
+          ? alternativeFragment(stage.fragment, c.node, c.join)
+          : null;
+      const d = this.decisions[c.decision] as JoinDecision;
+      if (fragment === null) {
+        const { adaptive: _, ...planned } = d;
+        this.decisions[c.decision] = planned;
+        continue;
+      }
+      stage.adaptiveJoin = Object.freeze({
+        node: c.node,
+        build: c.build,
+        probe: c.probe,
+        probeBytes: c.probeBytes,
+        probeTasks: c.probeTasks,
+        alternative: Object.freeze({
+          fragment,
+          distribution: 'source' as const,
+          inputs: Object.freeze([
+            ...stage.inputs.filter((i) => i.stage !== c.build && i.stage !== c.probe),
+            ...probe.inputs,
+            { stage: c.build, exchange: 'broadcast' as const },
+          ]),
+          scans: Object.freeze([...stage.scans, ...probe.scans]),
+          replicatedScans: Object.freeze([...stage.replicatedScans, ...probe.replicatedScans]),
+        }),
+      });
+      this.decisions[c.decision] = {
+        ...d,
+        reason: `${d.reason}; adaptive: broadcast instead if stage ${c.build} turns out ≤ ${formatBytes(
+          this.options.broadcastLimit,
+        )}`,
+      };
+    }
   }
 
   /** Closes the part's stage with an exchange; returns the consumer's source node and input. */
@@ -580,6 +646,7 @@ class StagePlanner {
     }
 
     // Partitioned: both sides hashed alike on (some of) the keys, exchanging only what is not.
+    const [leftIn, rightIn] = [left, right];
     const la = alignment(left.dist, c.leftKeys);
     const ra = alignment(right.dist, c.rightKeys);
     let exchanged = 0;
@@ -611,6 +678,43 @@ class StagePlanner {
         ? decided.reason
         : `${decided.reason}; ${exchanged === 0 ? 'both sides are' : 'one side is'} already partitioned on the keys`,
     );
+    // Adaptive fan-out: the build side may still be broadcast once its size is measured, when the
+    // probe side reads only tables (its stage can become the join's).
+    const side = sides.includes(c.buildSide) ? c.buildSide : undefined;
+    const probeIn = side === 'right' ? leftIn : rightIn;
+    if (
+      exchanged === 2 &&
+      side !== undefined &&
+      this.options.fanout === 'adaptive' &&
+      this.options.tasks === null &&
+      probeIn.dist.kind === 'source' &&
+      probeIn.inputs.every((i) => i.exchange !== 'hash')
+    ) {
+      const built = side === 'right' ? right : left;
+      const hashSource = built.node as ExchangeSourceNode;
+      const whole = this.fresh<ExchangeSourceNode>({ ...hashSource, exchange: 'broadcast', keys: [] });
+      const join: PhysicalPlan = Object.freeze({
+        ...p,
+        left: side === 'right' ? probeIn.node : whole,
+        right: side === 'right' ? whole : probeIn.node,
+        config: c,
+      });
+      const probeStage = (side === 'right' ? left : right).inputs[0]!.stage;
+      const last = this.decisions.length - 1;
+      this.decisions[last] = {
+        ...(this.decisions[last] as JoinDecision),
+        adaptive: { state: 'planned', buildStage: hashSource.stage, probeStage },
+      };
+      this.candidates.push({
+        node: p.id,
+        decision: last,
+        build: hashSource.stage,
+        probe: probeStage,
+        join,
+        probeBytes: estimatedBytes(probeIn.node),
+        probeTasks: this.estimatedTasks(probeIn),
+      });
+    }
     // Rows are partitioned by the left keys (unless padded by an outer join), and by the right.
     const leftKeys = on.map((i) => c.leftKeys[i]!);
     const rightKeys = on.map((i) => c.rightKeys[i]!);

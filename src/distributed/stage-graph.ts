@@ -70,6 +70,39 @@ export interface Stage {
    * placeholders, so that column positions stay put (see `required-columns.ts`).
    */
   readonly columns: readonly number[];
+  /**
+   * A partitioned join in this stage whose distribution is decided while the query runs (adaptive
+   * fan-out): see {@link AdaptiveJoin}.
+   */
+  readonly adaptiveJoin?: AdaptiveJoin;
+}
+
+/**
+ * A join planned partitioned whose build side may turn out small enough to broadcast: the stage
+ * graph holds both shapes, and the coordinator picks one from the build side's LoadInfo before
+ * the probe side's stage starts (`src/runtime/README.md`, "Adaptive joins").
+ *
+ * - **partitioned** (as planned): the build side's stage `build` and the probe side's stage
+ *   `probe` both write hash buckets on the join keys; this stage reads bucket ranges of both.
+ * - **broadcast**: `probe` never runs. This stage becomes `alternative`: the probe side's
+ *   fragment joined, in each of its tasks, with the build side's output read whole (all buckets
+ *   of the same spool objects — the bucketed spool makes it the consumer's choice), its tasks
+ *   sharing the probe side's splits. The probe side is never exchanged.
+ *
+ * Planned only where the shapes are equivalent: the probe side reads tables (and broadcast
+ * exchanges) only, the join type lets the build side go to every task, and nothing else in this
+ * stage depends on its rows being hashed (no aggregate, window or join colocated on the keys).
+ */
+export interface AdaptiveJoin {
+  /** The join node's id. */
+  readonly node: number;
+  readonly build: number;
+  readonly probe: number;
+  /** The planner's estimates of the probe side (bytes; tasks of its stage), for the choice. */
+  readonly probeBytes: number | null;
+  readonly probeTasks: number;
+  /** The stage as it runs when the build side is broadcast (same id, output and consumer). */
+  readonly alternative: Pick<Stage, 'fragment' | 'distribution' | 'inputs' | 'scans' | 'replicatedScans'>;
 }
 
 /** How one join was distributed, and why. */
@@ -91,6 +124,17 @@ export interface JoinDecision {
    */
   readonly choice: 'broadcast' | 'partitioned' | 'colocated' | 'single';
   readonly reason: string;
+  /**
+   * An adaptive join (see {@link AdaptiveJoin}): `planned` until the coordinator decided; then
+   * `runtime`, with the build side's bytes it decided from (estimated from LoadInfo, or exact).
+   */
+  readonly adaptive?: {
+    readonly state: 'planned' | 'runtime';
+    readonly buildStage: number;
+    readonly probeStage: number;
+    readonly measuredBuildBytes?: number;
+    readonly exact?: boolean;
+  };
 }
 
 /** The whole query runs as one task (its input is tiny): no exchanges at all. */

@@ -146,7 +146,7 @@ export class EmbeddedRuntime {
     const q = this.query(physical, settings);
     let rows = 0;
     for await (const b of q.rows()) rows += b.length;
-    const text = explainAnalyzeStages(q.graph, q.stats(), {
+    const text = explainAnalyzeStages(q.graphAsRun(), q.stats(), {
       buckets: this.options.buckets,
       ...(options.verbose ? { verbose: true } : {}),
     });

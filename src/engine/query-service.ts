@@ -462,7 +462,7 @@ async function explainAnalyze(run: DistributedRun, graph: StageGraph, verbose: b
       return n;
     })(),
   );
-  const text = explainAnalyzeStages(graph, q.stats(), {
+  const text = explainAnalyzeStages(q.graphAsRun(), q.stats(), {
     buckets: run.options.buckets,
     ...(verbose ? { verbose: true } : {}),
   });

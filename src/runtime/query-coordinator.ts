@@ -45,6 +45,8 @@
  * q.stats(); // { wallMs, stages: [...], spoolBytesWritten, requests, … }
  */
 import { randomBytes } from 'node:crypto';
+import { estimateProducerOutput, quorumReached } from '../distributed/adaptive-fanout.ts';
+import { chooseRuntimeJoin } from '../distributed/adaptive-join.ts';
 import type { DistributedOptions } from '../distributed/options.ts';
 import type { FooterCache } from '../distributed/splits.ts';
 import { deleteAttemptSpool, deleteSpoolObjects } from '../distributed/spool/cleanup.ts';
@@ -65,6 +67,7 @@ import { addCounts, countingBlobStore, countingQueue, type IoCounts, newRequestC
 import { decodeEvent, eventBodyKey, type RequestCounts, type TaskEvent } from './events.ts';
 import { exchangeStream } from './exchange-reader.ts';
 import { encodeFeedMessage, feedQueueName } from './input-feed.ts';
+import { streamingFragment } from './sampler.ts';
 import {
   type AttemptRecord,
   StageCoordinator,
@@ -156,6 +159,8 @@ export class QueryCoordinator {
   /** Input feed queues of early started attempts (deleted at the end). */
   private readonly feedQueues: string[] = [];
   private readonly deletedStages = new Set<number>();
+  /** The plan's decisions; adaptive joins' are replaced by what was decided at run time. */
+  private readonly decisions: PlanDecision[];
   private t0 = 0;
   private wallMs = 0;
   private queueCreated = false;
@@ -174,6 +179,11 @@ export class QueryCoordinator {
     this.spool = countingBlobStore(services.spool, this.counts);
     this.queue = countingQueue(services.queue, this.counts);
     for (const s of graph.stages) this.stages.set(s.id, new StageCoordinator(s));
+    this.decisions = [...graph.decisions];
+    // The probe side of an adaptive join waits until the join is decided.
+    for (const s of graph.stages) {
+      if (s.adaptiveJoin !== undefined) this.stages.get(s.adaptiveJoin.probe)!.heldBy = s.id;
+    }
     this.heartbeatMs = run.heartbeatMs ?? 2000;
     this.taskTimeoutMs = run.taskTimeoutMs ?? 120_000;
     this.drainMs = run.drainMs ?? 5000;
@@ -221,7 +231,7 @@ export class QueryCoordinator {
     for (const sc of this.stages.values()) {
       tasks += sc.tasks.length;
       tasksDone += sc.tasks.filter((t) => t.winner !== undefined).length;
-      if (sc.state === 'committed') stagesDone++;
+      if (sc.state === 'committed' || sc.state === 'skipped') stagesDone++;
     }
     return { stages: this.stages.size, stagesDone, tasks, tasksDone };
   }
@@ -256,7 +266,19 @@ export class QueryCoordinator {
       },
       duplicateEvents: this.duplicates,
       ignoredCommits: this.ignoredCommits,
-      decisions: this.graph.decisions,
+      decisions: this.decisions,
+    };
+  }
+
+  /**
+   * The stage graph as it runs: stages whose adaptive join broadcast the build side in their
+   * alternative shape, and the decisions made at run time (for EXPLAIN ANALYZE).
+   */
+  graphAsRun(): StageGraph {
+    return {
+      stages: this.graph.stages.map((s) => this.stages.get(s.id)!.stage),
+      root: this.graph.root,
+      decisions: [...this.decisions],
     };
   }
 
@@ -402,6 +424,7 @@ export class QueryCoordinator {
         // LoadInfo (DESIGN §3.6): kept per task; a consumer stage may now have its quorum.
         stage.recordLoad(a, e.load);
         this.decideStages();
+        if (this.decideJoins()) await this.startReadyStages();
         await this.startEarlyStages();
         return;
       case 'failed': {
@@ -436,6 +459,7 @@ export class QueryCoordinator {
         if (last) await this.stageCommitted(stage);
         else {
           this.decideStages();
+          if (this.decideJoins()) await this.startReadyStages();
           await this.startEarlyStages();
         }
         return;
@@ -465,7 +489,67 @@ export class QueryCoordinator {
       consumer.endFeed((id) => this.stages.get(id)!.manifests());
       await this.sendFeed(consumer, consumer.feedLog.length);
     }
+    this.decideJoins();
     await this.startReadyStages();
+  }
+
+  /**
+   * Decides the adaptive joins whose build side reached its LoadInfo quorum (or ended): broadcast
+   * — the join's stage takes its alternative shape and the probe side's stage is skipped — or
+   * partitioned, as planned — the probe side's stage is released. True when one was decided.
+   */
+  private decideJoins(): boolean {
+    if (this.failure !== undefined) return false;
+    const o = this.run.options;
+    let decided = false;
+    for (const sc of this.stages.values()) {
+      const aj = sc.stage.adaptiveJoin;
+      if (aj === undefined || sc.joinDecided || sc.state !== 'waiting') continue;
+      const build = this.stages.get(aj.build)!;
+      const probe = this.stages.get(aj.probe)!;
+      const loads = build.producerLoads();
+      if (!quorumReached(loads, o.quorum)) continue;
+      const est = estimateProducerOutput(build.id, loads, streamingFragment(build.stage.fragment));
+      if (est.bytes === null) continue;
+      const exact = est.ended === est.tasks;
+      const choice = chooseRuntimeJoin({
+        buildBytes: est.bytes,
+        exact,
+        probeBytes: aj.probeBytes,
+        probeTasks: aj.probeTasks,
+        broadcastLimit: o.broadcastLimit,
+        basis: exact
+          ? `all ${est.tasks} tasks of stage ${build.id} ended`
+          : `LoadInfo of ${est.reported} of ${est.tasks} tasks of stage ${build.id}, ${est.ended} ended`,
+      });
+      sc.joinDecided = true;
+      decided = true;
+      // (The probe side is held until now, so it cannot have started; if it had, it stays.)
+      const broadcast = choice.choice === 'broadcast' && probe.state === 'waiting';
+      if (broadcast) {
+        sc.useAlternative();
+        probe.skip(`stage ${sc.id} reads stage ${build.id} whole and joins this side's splits itself`);
+      } else {
+        probe.heldBy = undefined;
+      }
+      const i = this.decisions.findIndex((d) => d.kind === 'join' && d.node === aj.node);
+      const d = this.decisions[i];
+      if (d?.kind === 'join') {
+        this.decisions[i] = {
+          ...d,
+          choice: broadcast ? 'broadcast' : 'partitioned',
+          reason: choice.reason,
+          adaptive: {
+            state: 'runtime',
+            buildStage: aj.build,
+            probeStage: aj.probe,
+            measuredBuildBytes: est.bytes,
+            exact,
+          },
+        };
+      }
+    }
+    return decided;
   }
 
   /** Whether every task of a stage is running or committed (it needs no function slot to come). */

@@ -8,8 +8,10 @@
  * ```
  *   waiting ──inputs committed──▶ starting ──specs built──▶ running ──every task committed──▶ committed
  *      └───────────────┴──────────────────────┴──query failed or cancelled──▶ cancelled
- *                                             running ──a task failed──▶ failed
+ *      │                                      running ──a task failed──▶ failed
+ *      └──its adaptive join broadcast the build side (the probe side's stage)──▶ skipped
  * ```
+ * A probe side's stage of an adaptive join is *held* (not ready) until the join is decided.
  * Attempt lifecycle (an attempt is one invocation of one task):
  * ```
  *   pending ──invoked──▶ launched ──started──▶ running ──commit won──▶ committed
@@ -56,7 +58,14 @@ import type { AttemptRef, LoadInfo, OperatorTaskMetrics, TaskMetrics } from './e
 import { type FeedMessage, feedQueueName } from './input-feed.ts';
 import { streamingFragment } from './sampler.ts';
 
-export type StageState = 'waiting' | 'starting' | 'running' | 'committed' | 'failed' | 'cancelled';
+export type StageState =
+  | 'waiting'
+  | 'starting'
+  | 'running'
+  | 'committed'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
 export type AttemptState = 'pending' | 'launched' | 'running' | 'committed' | 'lost' | 'failed';
 
 export interface AttemptRecord {
@@ -117,6 +126,8 @@ export interface StageStats {
   readonly loadInfos: number;
   /** Started before its producers committed (`earlyStart`): ms from its start to their last commit. */
   readonly earlyMs?: number;
+  /** The probe side's stage of an adaptive join that broadcast its build side: it never ran. */
+  readonly skipped?: boolean;
   readonly taskStats: readonly TaskStats[];
   /** Per operator of the fragment: counters summed over tasks. */
   readonly operators: readonly OperatorTaskMetrics[];
@@ -153,15 +164,46 @@ export class StageCoordinator {
   feedEnded = false;
   private feedEndedAt = 0;
 
-  constructor(readonly stage: Stage) {}
+  /**
+   * The probe side of an adaptive join: held until the coordinator decided the join (the id of
+   * the join's stage); undefined otherwise.
+   */
+  heldBy: number | undefined;
+  /** Whether this stage's adaptive join was decided (it runs as planned or as its alternative). */
+  joinDecided = false;
+
+  constructor(public stage: Stage) {}
 
   get id(): number {
     return this.stage.id;
   }
 
-  /** Whether every input stage has committed. */
+  /** Whether every input stage has committed (and the stage is not held). */
   ready(committed: (stage: number) => boolean): boolean {
-    return this.state === 'waiting' && this.stage.inputs.every((i) => committed(i.stage));
+    return (
+      this.state === 'waiting' &&
+      this.heldBy === undefined &&
+      this.stage.inputs.every((i) => committed(i.stage))
+    );
+  }
+
+  /** Its adaptive join broadcasts the build side: the stage runs in its alternative shape. */
+  useAlternative(): void {
+    const aj = this.stage.adaptiveJoin;
+    if (aj === undefined || this.state !== 'waiting') {
+      throw new SkeinError(
+        'INTERNAL',
+        `internal error (this is a bug in Skein): stage ${this.id} has no alternative shape to take`,
+      );
+    }
+    this.stage = Object.freeze({ ...this.stage, ...aj.alternative });
+  }
+
+  /** The probe side's stage of a join that broadcast its build side: it never runs. */
+  skip(reason: string): void {
+    this.state = 'skipped';
+    this.heldBy = undefined;
+    this.decision = { tasks: 0, reason: `skipped: ${reason}`, inputBytes: null };
   }
 
   /**
@@ -496,6 +538,7 @@ export class StageCoordinator {
       ...(this.decision ? { decision: this.decision } : {}),
       loadInfos: this.tasks.reduce((n, t) => n + t.loads, 0),
       ...(this.startedEarly ? { earlyMs: this.feedEndedAt > 0 ? this.feedEndedAt - this.startedAt : 0 } : {}),
+      ...(this.state === 'skipped' ? { skipped: true } : {}),
       taskStats: winners.map((w) => ({
         task: w.task,
         attempt: w.attempt,

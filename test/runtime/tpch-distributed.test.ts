@@ -33,6 +33,8 @@ let adaptive: Skein;
 let early: Skein;
 /** Stages started before their producers committed, over the early-start config's queries. */
 let earlyStarts = 0;
+/** Adaptive joins decided at run time, by choice, over the adaptive config's queries. */
+const runtimeJoins = { broadcast: 0, partitioned: 0 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skein-tpch-distributed-'));
@@ -158,6 +160,24 @@ for (const config of CONFIGS) {
           }
         }
         if (config === CONFIGS[3]) earlyStarts += stats.stages.filter((s) => s.earlyMs !== undefined).length;
+        if (config === CONFIGS[2]) {
+          // Adaptive joins: decided at run time; a broadcast one skipped its probe side's stage
+          // and ran the join in the probe side's splits.
+          for (const d of stats.decisions) {
+            if (d.kind !== 'join' || d.adaptive === undefined) continue;
+            expect(d.adaptive.state).toBe('runtime');
+            const probe = stats.stages.find((s) => s.id === d.adaptive!.probeStage)!;
+            if (d.choice === 'broadcast') {
+              runtimeJoins.broadcast++;
+              expect(probe.skipped).toBe(true);
+              expect(probe.tasks).toBe(0);
+            } else {
+              expect(d.choice).toBe('partitioned');
+              runtimeJoins.partitioned++;
+              expect(probe.tasks).toBeGreaterThan(0);
+            }
+          }
+        }
         if (config === CONFIGS[1]) {
           // Broadcast only where a join cannot be partitioned (no keys, null-aware), never by size.
           for (const d of stats.decisions) {
@@ -168,6 +188,12 @@ for (const config of CONFIGS) {
         // …and cleaned up after itself.
         expect(await spoolFiles()).toEqual([]);
       }, 60_000);
+    }
+    if (config === CONFIGS[2]) {
+      it('decided adaptive joins both ways at run time', () => {
+        expect(runtimeJoins.broadcast).toBeGreaterThanOrEqual(3);
+        expect(runtimeJoins.partitioned).toBeGreaterThanOrEqual(3);
+      });
     }
     if (config === CONFIGS[3]) {
       it('started consumer stages early in most queries', () => {

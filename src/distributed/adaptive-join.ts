@@ -1,0 +1,144 @@
+/**
+ * Adaptive joins: a join the planner would partition is decided again while the query runs, from
+ * what its build side really holds (DESIGN §3.6: "broadcast vs. partitioned from the estimated
+ * build side"). The stage graph holds both shapes (`AdaptiveJoin` in `stage-graph.ts`); these
+ * pure functions build the broadcast shape at planning time and make the choice at run time.
+ *
+ * Why it pays: a planner's size estimate of a build side behind filters, aggregates with HAVING
+ * or joins can be off by orders of magnitude, and a partitioned join hashes, writes and reads its
+ * whole probe side through the spool. When the build side turns out small, broadcasting it lets
+ * the probe side's tasks join their own splits — the probe side is never exchanged, and one stage
+ * and one spool round trip go away. The price is that the probe side's stage waits for the build
+ * side's LoadInfo quorum before it starts (not for its end).
+ *
+ * @example
+ * chooseRuntimeJoin({ buildBytes: 1.2e6, exact: false, probeBytes: 1.5e8, probeTasks: 4, broadcastLimit: 2 ** 27 });
+ * // → { choice: 'broadcast', reason: 'adaptive: build side est. 1.1 MiB × 4 tasks ≤ probe side written and read + build side 287 MiB' }
+ */
+
+import type { PhysicalPlan } from '../physical/plan.ts';
+import { formatBytes } from './format.ts';
+import type { JoinDistributionChoice } from './join-distribution.ts';
+
+/**
+ * The stage fragment with the join node `joinId` replaced by `replacement`, or null when an
+ * operator between the fragment's root and that join depends on the stage's rows being hashed on
+ * the join keys (an aggregate or window running whole in place, a union), so that the broadcast
+ * shape would compute something else. Filters, projections, partial aggregates, partial TopK /
+ * Limit and joins whose other side is read whole are indifferent to how rows are spread.
+ */
+export function alternativeFragment(
+  fragment: PhysicalPlan,
+  joinId: number,
+  replacement: PhysicalPlan,
+): PhysicalPlan | null {
+  const walk = (p: PhysicalPlan): PhysicalPlan | null | undefined => {
+    // undefined: the join is not below p; null: it is, under an operator that forbids the swap.
+    if (p.id === joinId) return replacement;
+    switch (p.kind) {
+      case 'hash_join':
+      case 'nested_loop_join': {
+        const left = walk(p.left);
+        if (left === null) return null;
+        if (left !== undefined) return Object.freeze({ ...p, left });
+        const right = walk(p.right);
+        if (right === null) return null;
+        return right === undefined ? undefined : Object.freeze({ ...p, right });
+      }
+      case 'filter':
+      case 'project':
+      case 'assert_unique':
+      case 'top_k':
+      case 'limit': {
+        const input = walk(p.input);
+        return input === null || input === undefined
+          ? input
+          : (Object.freeze({ ...p, input }) as PhysicalPlan);
+      }
+      case 'hash_aggregate': {
+        const input = walk(p.input);
+        if (input === null || input === undefined) return input;
+        return p.config.mode === 'partial' ? Object.freeze({ ...p, input }) : null;
+      }
+      case 'parquet_scan':
+      case 'csv_scan':
+      case 'memory_scan':
+      case 'values':
+      case 'exchange_source':
+        return undefined;
+      default: {
+        // Windows, unions, sorts …: only a problem when the join is below them.
+        const found = containsNode(p, joinId);
+        return found ? null : undefined;
+      }
+    }
+  };
+  const out = walk(fragment);
+  return out === undefined ? null : out;
+}
+
+function containsNode(p: PhysicalPlan, id: number): boolean {
+  if (p.id === id) return true;
+  switch (p.kind) {
+    case 'hash_join':
+    case 'nested_loop_join':
+      return containsNode(p.left, id) || containsNode(p.right, id);
+    case 'union':
+      return p.inputs.some((x) => containsNode(x, id));
+    case 'parquet_scan':
+    case 'csv_scan':
+    case 'memory_scan':
+    case 'values':
+    case 'exchange_source':
+      return false;
+    default:
+      return containsNode(p.input, id);
+  }
+}
+
+export interface RuntimeJoinInput {
+  /** The build side's output bytes: extrapolated from its LoadInfo, or exact. */
+  readonly buildBytes: number;
+  readonly exact: boolean;
+  /** The planner's estimate of the probe side's bytes (null: unknown) and of its tasks. */
+  readonly probeBytes: number | null;
+  readonly probeTasks: number;
+  readonly broadcastLimit: number;
+  /** Where the build side's figure comes from, for the reason ("LoadInfo of 2 of 4 tasks"). */
+  readonly basis?: string;
+}
+
+/**
+ * Broadcast when the build side fits the broadcast limit and reading it in each probe task moves
+ * no more spool bytes than partitioning would: the probe side (the planner's estimate — it has
+ * not run) written and read back, plus the build side read once. Else partitioned, as planned.
+ */
+export function chooseRuntimeJoin(i: RuntimeJoinInput): JoinDistributionChoice & {
+  choice: 'broadcast' | 'partitioned';
+} {
+  const build = `build side ${i.exact ? '' : 'est. '}${formatBytes(i.buildBytes)}`;
+  const basis = i.basis ? ` (${i.basis})` : '';
+  if (i.buildBytes > i.broadcastLimit) {
+    return {
+      choice: 'partitioned',
+      reason: `adaptive: ${build} > broadcast limit ${formatBytes(i.broadcastLimit)}${basis}`,
+    };
+  }
+  // Broadcast: every probe task reads the build side. Partitioned: the probe side is written to
+  // the spool and read back, and the build side read once.
+  const copies = i.buildBytes * i.probeTasks;
+  const both = i.probeBytes === null ? null : 2 * i.probeBytes + i.buildBytes;
+  const tasks = `${i.probeTasks} task${i.probeTasks === 1 ? '' : 's'}`;
+  if (both !== null && copies > both) {
+    return {
+      choice: 'partitioned',
+      reason: `adaptive: ${build} × ${tasks} > probe side written and read + build side ${formatBytes(both)}${basis}`,
+    };
+  }
+  return {
+    choice: 'broadcast',
+    reason: `adaptive: ${build} × ${tasks} ≤ ${
+      both === null ? 'unknown probe side' : `probe side written and read + build side ${formatBytes(both)}`
+    }${basis}`,
+  };
+}
