@@ -1,7 +1,10 @@
 /**
  * `npm run bench -- adaptive [--sf 1] [--runs 3] [--queries 1,3,18] [--dir DIR]
- * [--max-concurrency N] [--target-bytes BYTES] [--quorum F] [--bytes-per-task BYTES] [--split-size BYTES]`
- * (the last two scale a small SF down to several tasks per stage, for every policy): the 22 TPC-H queries embedded with
+ * [--max-concurrency N] [--threads N] [--target-bytes BYTES] [--quorum F] [--bytes-per-task BYTES] [--split-size BYTES]`
+ * (`--threads` caps the worker threads below `--max-concurrency`, the functions a query may have
+ * in flight: a fleet larger than the machine, whose extra invocations are throttled and retried,
+ * so that task times are not inflated by more threads than cores; the last two scale a small SF
+ * down to several tasks per stage, for every policy): the 22 TPC-H queries embedded with
  * adaptive fan-out (LoadInfo-sized consumer stages, the default) against the tuned static policy
  * (`--fanout static`), and adaptive with consumer stages started as soon as they are decided
  * (`earlyStart`, inputs over feeds), on the same Parquet files as `bench -- distributed` (its

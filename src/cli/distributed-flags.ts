@@ -25,13 +25,17 @@
  *                     "leadMs": number,                         // decision → producers' last commit
  *                     "estimates": [{ "stage", "bytes", "tasks", "reported", "ended" }] } },
  *     "loadInfos": number,                  // LoadInfo events its tasks sent (adaptive: one per attempt)
+ *     "skipped": true,                      // the probe side of an adaptive join that broadcast (never ran)
  *     "taskStats": [{ "task", "attempt", "wallMs", "rowsOut", "bytesOut", "spoolBytesWritten",
  *                     "spoolBytesRead", "splits", "memoryPeak" }]
  *   }],
  *   "spoolBytesWritten": number, "spoolBytesRead": number,
  *   "requests": { "invoke", "throttled", "get", "put", "list", "delete", "send", "receive", "ack" },
  *   "decisions": [{ "kind": "join", "joinType", "buildSide", "buildBytes", "probeBytes",
- *                   "choice": "broadcast" | "partitioned" | "colocated" | "single", "reason" }]
+ *                   "choice": "broadcast" | "partitioned" | "colocated" | "single", "reason",
+ *                   "adaptive": {                               // adaptive joins only
+ *                     "state": "planned" | "runtime", "buildStage", "probeStage",
+ *                     "measuredBuildBytes", "exact" } }]     // what the run-time choice was made from
  * }
  * ```
  * In single mode the query is one stage of one task (no spool, no requests).
@@ -63,8 +67,9 @@ export const DISTRIBUTED_USAGE = `  --mode     embedded (default): the distribut
              tasks (functions) in flight at once; default: the number of cores
   --fanout adaptive|static
              how stages reading hash exchanges get their task count: adaptive (default) from
-             their producers' sampled LoadInfo, est. bytes ÷ 64 MiB per task; static: a fixed
-             consumer count (one task when tiny). --tasks N overrides both
+             their producers' sampled LoadInfo, est. bytes ÷ 64 MiB per task, and a partitioned
+             join whose build side turns out small broadcasts it instead; static: a fixed
+             consumer count (one task when tiny), joins as planned. --tasks N overrides both
   --early-start
              adaptive: start a decided stage while its producers still run, its inputs fed to
              it as they commit (default off: waiting tasks cost function time)`;

