@@ -446,7 +446,7 @@ async function runDistributed(run: DistributedRun, graph: StageGraph): Promise<O
       rows: manifests.reduce((s, m) => s + m.rows, 0),
       bytes: manifests.reduce((s, m) => s + m.bytes, 0),
     },
-    stats: distributedStats(graph, q.stats()),
+    stats: distributedStats(q.graphAsRun(), q.stats()),
     progress: q.progress(),
   };
 }
