@@ -245,8 +245,9 @@ class StagePlanner {
       if (!ids.has(c.node)) continue;
       const probe = this.stages[c.probe - 1]!;
       const hashInputs = stage.inputs.filter((i) => i.exchange === 'hash').map((i) => i.stage);
+      const byId = (a: number, b: number) => a - b;
       const fragment =
-        stage.adaptiveJoin === undefined && sameList([...hashInputs].sort(), [c.build, c.probe].sort())
+        stage.adaptiveJoin === undefined && sameList(hashInputs.sort(byId), [c.build, c.probe].sort(byId))
           ? alternativeFragment(stage.fragment, c.node, c.join)
           : null;
       const d = this.decisions[c.decision] as JoinDecision;
