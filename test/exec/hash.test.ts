@@ -96,6 +96,47 @@ describe('GroupTable', () => {
     expect(s[2]).toBe('packed');
   });
 
+  it('narrows a generously widened layout to the keys seen and goes direct when they turn out dense', () => {
+    // A hash-partitioned share of sequential ids (TPC-H Q18's final aggregate): a sparse first
+    // batch, one that widens the layout far past the keys, then every 4th id below 2M.
+    const table = new GroupTable([INT64]);
+    const ids = new Map<number | null, number>();
+    const strategies: string[] = [];
+    let wrong = 0;
+    const feed = (keys: readonly (number | null)[]) => {
+      const v = vec(
+        INT64,
+        keys.map((k) => (k === null ? null : BigInt(k))),
+      );
+      const gids = new Int32Array(keys.length);
+      table.findOrInsert([v], keys.length, gids);
+      strategies.push(table.currentStrategy);
+      keys.forEach((k, i) => {
+        const known = ids.get(k);
+        if (known === undefined) {
+          if (gids[i] !== ids.size) wrong++;
+          ids.set(k, gids[i]!);
+        } else if (known !== gids[i]) wrong++;
+      });
+    };
+    feed(Array.from({ length: 1000 }, (_, j) => j * 1000));
+    feed(Array.from({ length: 1000 }, (_, j) => 2_000_000 - j * 1000));
+    const dense = Array.from({ length: 500_000 }, (_, j) => (j * 7919) % 500_000).map((j) => j * 4);
+    for (let at = 0; at < dense.length; at += 65_536) feed(dense.slice(at, at + 65_536));
+    feed([null, 8, null, 3_000_000, 12]);
+    feed([4_000_000_000, 0, null]);
+    expect(wrong).toBe(0);
+    expect(table.groupCount).toBe(ids.size);
+    expect(strategies[1]).toBe('packed');
+    // It went direct during the dense batches (a 2.25M-id array for ~262K groups, not a 5M one).
+    expect(strategies.slice(2, 10)).toContain('direct');
+    expect(strategies.at(-1)).toBe('packed');
+    const keys = table.keyColumns(0, table.groupCount)[0]!;
+    let stored = 0;
+    for (const [k, g] of ids) if (valueAt(keys, g) === (k === null ? null : BigInt(k))) stored++;
+    expect(stored).toBe(ids.size);
+  });
+
   it('goes generic for floats, long strings and keys beyond 2^53', () => {
     expect(checkGroups([FLOAT64], randomBatches(3, [FLOAT64], 500, [3000, 100]))).toEqual([
       'generic',

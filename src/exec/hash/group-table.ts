@@ -161,19 +161,72 @@ export class GroupTable {
         'internal error (this is a bug in Skein): stored group keys do not fit their new layout',
       );
     this.codes = codes;
-    const groupsSoon = Math.max(count, this.batchRows);
-    if (layout.domain <= Math.max(DIRECT_LIMIT, DIRECT_SLOTS_PER_GROUP * groupsSoon)) {
-      this.strategy = 'direct';
-      this.slots = new Int32Array(0);
-      this.slotCodes = new Float64Array(0);
-      this.direct = new Int32Array(layout.domain);
-      for (let g = 0; g < count; g++) this.direct[codes[g]!] = g + 1;
+    if (this.directFits(Math.max(count, this.batchRows))) {
+      this.switchToDirect();
     } else {
       this.strategy = 'packed';
       this.direct = new Int32Array(0);
       this.rebuildPackedSlots(Math.max(1024, count * 4));
     }
     return true;
+  }
+
+  /** Whether direct indexing suits the layout's domain for about this many groups. */
+  private directFits(groups: number): boolean {
+    return this.layout!.domain <= Math.max(DIRECT_LIMIT, DIRECT_SLOTS_PER_GROUP * groups);
+  }
+
+  /**
+   * A one-integer-column layout narrowed to the keys really seen — the stored groups' and the
+   * rest of the batch's (`codeBuf[from, n)`), with 1/16 of their range as slack each side — when
+   * that makes direct indexing fit. Layouts widen generously for keys that grow (sequential ids);
+   * a hash-partitioned share of such keys spans the whole range at once and overshoots (TPC-H
+   * Q18's final aggregate: keys up to 6M in a domain of 15M, kept in a hash table that rebuilt
+   * itself ten times). Codes are shifted in place; false (nothing changed) when it does not help.
+   */
+  private tightenLayout(n: number, from: number): boolean {
+    const layout = this.layout!;
+    const f = layout.fields[0]!;
+    if (layout.fields.length !== 1 || f.kind !== 'int') return false;
+    const codes = this.codes;
+    const buf = this.codeBuf;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let g = 0; g < this.groupCount; g++) {
+      const c = codes[g]!;
+      if (c === 0) continue; // NULL
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
+    }
+    for (let j = from; j < n; j++) {
+      const c = buf[j]!;
+      if (c === 0) continue;
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
+    }
+    if (!(lo <= hi)) return false;
+    const slack = Math.floor((hi - lo + 1) / 16);
+    // New codes: old − shift, in [1, size].
+    const shift = Math.max(0, lo - 1 - slack);
+    const size = Math.min(f.size - shift, hi - shift + slack);
+    if (size + 1 > Math.max(DIRECT_LIMIT, DIRECT_SLOTS_PER_GROUP * this.groupCount)) return false;
+    this.layout = { fields: [{ kind: 'int', base: f.base + shift, size }], mults: [1], domain: size + 1 };
+    if (shift > 0) {
+      for (let g = 0; g < this.groupCount; g++) if (codes[g]! > 0) codes[g]! -= shift;
+      for (let j = from; j < n; j++) if (buf[j]! > 0) buf[j]! -= shift;
+    }
+    return true;
+  }
+
+  /** Direct indexing over the layout's domain, filled from the stored groups' codes. */
+  private switchToDirect(): void {
+    this.strategy = 'direct';
+    this.slots = new Int32Array(0);
+    this.slotCodes = new Float64Array(0);
+    const direct = new Int32Array(this.layout!.domain);
+    const codes = this.codes;
+    for (let g = 0; g < this.groupCount; g++) direct[codes[g]!] = g + 1;
+    this.direct = direct;
   }
 
   /** Packed open addressing at load ≤ 0.5: code and group id side by side in 16-byte slots. */
@@ -204,10 +257,10 @@ export class GroupTable {
     return g;
   }
 
-  private probeDirect(cols: readonly Vector[], n: number, gids: Int32Array): void {
+  private probeDirect(cols: readonly Vector[], n: number, gids: Int32Array, from = 0): void {
     const codeBuf = this.codeBuf;
     const direct = this.direct;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const code = codeBuf[i]!;
       let g = direct[code | 0]! - 1;
       if (g < 0) {
@@ -246,6 +299,14 @@ export class GroupTable {
           sc[2 * s] = x;
           sg[4 * s + 2] = g + 1;
           if (this.groupCount * 2 > mask + 1) {
+            if (this.directFits(this.groupCount) || this.tightenLayout(n, i + 1)) {
+              // The keys turned out dense enough for direct indexing (a hash-partitioned share of
+              // sequential ids: few groups per key range at first, then many).
+              gids[i] = g;
+              this.switchToDirect();
+              this.probeDirect(cols, n, gids, i + 1);
+              return;
+            }
             this.rebuildPackedSlots((mask + 1) * 2);
             sc = this.slotCodes;
             sg = this.slots;
