@@ -39,6 +39,13 @@
  * stages also launch before the consumers that came after them.) Task retries, when they come,
  * must keep this: a retried producer attempt must not queue behind waiting consumers.
  *
+ * **Adaptive joins** (a stage with `adaptiveJoin`, `src/distributed/adaptive-join.ts`). The probe
+ * side's stage is held until the build side's stage reaches its LoadInfo quorum (or ends); then
+ * the join is decided: broadcast — the join's stage takes its alternative shape (the probe side's
+ * splits joined with the build side read whole) and the probe side's stage is skipped — or
+ * partitioned, and the probe side's stage is released. Holding cannot deadlock: the build side's
+ * stage never depends on the probe side's (they are disjoint subtrees).
+ *
  * @example
  * const q = new QueryCoordinator(planStages(physical, options), services, { options, batchSize, memoryLimit });
  * for await (const batch of q.rows()) …
@@ -266,7 +273,7 @@ export class QueryCoordinator {
       },
       duplicateEvents: this.duplicates,
       ignoredCommits: this.ignoredCommits,
-      decisions: this.decisions,
+      decisions: [...this.decisions],
     };
   }
 
