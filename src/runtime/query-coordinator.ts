@@ -550,7 +550,7 @@ export class QueryCoordinator {
             state: 'runtime',
             buildStage: aj.build,
             probeStage: aj.probe,
-            measuredBuildBytes: est.bytes,
+            measuredBuildBytes: Math.round(est.bytes),
             exact,
           },
         };
