@@ -652,7 +652,33 @@ class StagePlanner {
     const ra = alignment(right.dist, c.rightKeys);
     let exchanged = 0;
     let on: number[];
-    if (la !== null && ra !== null && sameList(la, ra)) on = la;
+    // Adaptive fan-out, one side already partitioned on the keys and filtered after an aggregate
+    // (HAVING: a selectivity the planner can only guess), the other a plain table side: the
+    // aligned side gets a stage of its own after all, so that the join can still broadcast it
+    // once its size is known (TPC-H Q18: 57 order keys, estimated 2M, against all orders).
+    const aligned = la !== null && ra === null ? 'left' : ra !== null && la === null ? 'right' : null;
+    const adaptiveOk = this.options.fanout === 'adaptive' && this.options.tasks === null;
+    const alignedSide = aligned === 'right' ? right : left;
+    const otherSide = aligned === 'right' ? left : right;
+    const splitAligned =
+      adaptiveOk &&
+      aligned !== null &&
+      sides.includes(aligned) &&
+      otherSide.dist.kind === 'source' &&
+      otherSide.inputs.every((i) => i.exchange !== 'hash') &&
+      filteredAggregate(alignedSide.node);
+    if (splitAligned) {
+      on = (aligned === 'right' ? ra : la)!;
+      left = this.hashed(
+        left,
+        on.map((i) => c.leftKeys[i]!),
+      );
+      right = this.hashed(
+        right,
+        on.map((i) => c.rightKeys[i]!),
+      );
+      exchanged = 2;
+    } else if (la !== null && ra !== null && sameList(la, ra)) on = la;
     else if (la !== null) {
       on = la;
       right = this.hashed(
@@ -684,17 +710,16 @@ class StagePlanner {
     // that its stage starts at once and the probe side, held until it reports, is not held long
     // (waiting on a build side that waits on other stages idled the probe side's slots: TPC-H Q10
     // took 1.28× the wall time).
-    const side = sides.includes(c.buildSide) ? c.buildSide : undefined;
+    const side = splitAligned ? aligned : sides.includes(c.buildSide) ? c.buildSide : undefined;
     const probeIn = side === 'right' ? leftIn : rightIn;
     const buildIn = side === 'right' ? rightIn : leftIn;
     if (
       exchanged === 2 &&
       side !== undefined &&
-      this.options.fanout === 'adaptive' &&
-      this.options.tasks === null &&
+      adaptiveOk &&
       probeIn.dist.kind === 'source' &&
       probeIn.inputs.every((i) => i.exchange !== 'hash') &&
-      buildIn.inputs.length === 0
+      (buildIn.inputs.length === 0 || splitAligned)
     ) {
       const built = side === 'right' ? right : left;
       const hashSource = built.node as ExchangeSourceNode;
@@ -703,12 +728,15 @@ class StagePlanner {
         ...p,
         left: side === 'right' ? probeIn.node : whole,
         right: side === 'right' ? whole : probeIn.node,
-        config: c,
+        config: c.buildSide === side ? c : { ...c, buildSide: side },
       });
       const probeStage = (side === 'right' ? left : right).inputs[0]!.stage;
       const last = this.decisions.length - 1;
       this.decisions[last] = {
         ...(this.decisions[last] as JoinDecision),
+        buildSide: side,
+        buildBytes: estimatedBytes(side === 'right' ? p.right : p.left),
+        probeBytes: estimatedBytes(side === 'right' ? p.left : p.right),
         adaptive: { state: 'planned', buildStage: hashSource.stage, probeStage },
       };
       this.candidates.push({
@@ -791,6 +819,19 @@ function unknownNode(p: never): never {
     'INTERNAL',
     `internal error (this is a bug in Skein): the stage planner does not know ${(p as PhysicalPlan).kind} nodes`,
   );
+}
+
+/**
+ * Whether a plan part is rows of an aggregate filtered on its results (HAVING), under
+ * projections: how many pass is a guess for any planner.
+ */
+function filteredAggregate(p: PhysicalPlan): boolean {
+  let n = p;
+  while (n.kind === 'project') n = n.input;
+  if (n.kind !== 'filter') return false;
+  n = n.input;
+  while (n.kind === 'project' || n.kind === 'filter') n = n.input;
+  return n.kind === 'hash_aggregate';
 }
 
 /** The node with a new input (same id). */

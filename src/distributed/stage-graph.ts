@@ -91,7 +91,9 @@ export interface Stage {
  *
  * Planned only where the shapes are equivalent: the probe side reads tables (and broadcast
  * exchanges) only, the join type lets the build side go to every task, and nothing else in this
- * stage depends on its rows being hashed (no aggregate, window or join colocated on the keys).
+ * stage depends on its rows being hashed (no aggregate, window or join colocated on the keys);
+ * and where the probe side's wait for the build side is short or worth it: the build side reads
+ * only tables, or is an aggregate filtered on its results (`plan-stages.ts`).
  */
 export interface AdaptiveJoin {
   /** The join node's id. */

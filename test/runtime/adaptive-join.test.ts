@@ -70,6 +70,9 @@ const SELECTIVE =
 const WHOLE =
   'SELECT o_orderpriority, count(*) AS n, sum(l_quantity) AS q FROM lineitem JOIN orders ON l_orderkey = o_orderkey GROUP BY 1';
 const KNOBS: DistributedOptionsInput = { ...AGGRESSIVE_ADAPTIVE, broadcastLimit: 32 * KiB };
+// TPC-H Q18's pattern: the orders whose lines sum above a quantity (few), by a semi join.
+const HAVING =
+  'SELECT o_orderpriority, count(*) AS n FROM orders WHERE o_orderkey IN (SELECT l_orderkey FROM lineitem GROUP BY l_orderkey HAVING sum(l_quantity) > 250) GROUP BY 1';
 
 function joinDecisions(decisions: readonly { kind: string }[]): JoinDecision[] {
   return decisions.filter((d): d is JoinDecision => d.kind === 'join');
@@ -119,6 +122,28 @@ describe('the stage planner under adaptive fan-out', () => {
     expect(d!.adaptive).toBeUndefined();
     expect(d!.reason).not.toContain('adaptive');
     expect(g.stages.some((s) => s.adaptiveJoin !== undefined)).toBe(false);
+  });
+
+  it('gives a side already partitioned on the keys a stage of its own when it is filtered after an aggregate', async () => {
+    // The IN subquery's side is grouped on l_orderkey (so it is partitioned on the join key) and
+    // then filtered by HAVING: it would be joined in place, colocated; now it may be broadcast.
+    const g = await plan(HAVING, KNOBS);
+    const [d] = joinDecisions(g.decisions);
+    expect(d!.choice).toBe('partitioned');
+    expect(d!.adaptive).toMatchObject({ state: 'planned' });
+    expect(d!.buildSide).toBe('right');
+    const stage = g.stages.find((s) => s.adaptiveJoin !== undefined)!;
+    const build = g.stages.find((s) => s.id === stage.adaptiveJoin!.build)!;
+    expect(build.distribution).toBe('hash');
+    expect(JSON.stringify(build.fragment)).toContain('"kind":"hash_aggregate"');
+    // Without the HAVING the aggregate side stays where it is, and the join colocated.
+    const plain = await plan(
+      'SELECT o_orderpriority, count(*) FROM orders WHERE o_orderkey IN (SELECT l_orderkey FROM lineitem GROUP BY l_orderkey) GROUP BY 1',
+      KNOBS,
+    );
+    expect(joinDecisions(plain.decisions).map((x) => [x.choice, x.adaptive])).toEqual([
+      ['colocated', undefined],
+    ]);
   });
 
   it('plans none when the build side waits on another stage (the probe side would be held long)', async () => {
@@ -187,6 +212,21 @@ describe('adaptive joins on in-process tasks (SF 0.01)', () => {
     const order = h.invoker.invocations.map((p) => p.spec?.stage);
     expect(probeStage).toBeLessThan(buildStage);
     expect(order.indexOf(probeStage)).toBeGreaterThan(order.indexOf(buildStage));
+    expect(await filesUnder(h.spoolDir)).toEqual([]);
+  });
+
+  it('broadcasts a filtered aggregate that turned out small into the other side’s scan', async () => {
+    const plan = await physicalPlan(single, HAVING);
+    const h = await harness();
+    const q = h.coordinator(plan, KNOBS);
+    const rows = await rowsOf(q.rows());
+    expect(rows).toEqual(await expected(plan));
+    expect(rows.length).toBeGreaterThan(0);
+    const stats = q.stats();
+    const [d] = joinDecisions(stats.decisions);
+    expect(d!.choice).toBe('broadcast');
+    expect(d!.adaptive!.measuredBuildBytes).toBeLessThan(32 * KiB);
+    expect(stats.stages.find((s) => s.id === d!.adaptive!.probeStage)!.skipped).toBe(true);
     expect(await filesUnder(h.spoolDir)).toEqual([]);
   });
 
