@@ -2,7 +2,8 @@
  * Adaptive joins: a join the planner would partition is decided again while the query runs, from
  * what its build side really holds (DESIGN §3.6: "broadcast vs. partitioned from the estimated
  * build side"). The stage graph holds both shapes (`AdaptiveJoin` in `stage-graph.ts`); these
- * pure functions build the broadcast shape at planning time and make the choice at run time.
+ * pure functions build the broadcast shape at planning time (`plan-stages.ts` decides where) and
+ * make the choice at run time (`QueryCoordinator`).
  *
  * Why it pays: a planner's size estimate of a build side behind filters, aggregates with HAVING
  * or joins can be off by orders of magnitude, and a partitioned join hashes, writes and reads its
@@ -75,6 +76,20 @@ export function alternativeFragment(
   };
   const out = walk(fragment);
   return out === undefined ? null : out;
+}
+
+/**
+ * Whether a plan part is the rows of an aggregate filtered on its results (HAVING), under
+ * projections: how many pass is a guess for any planner, so its size is worth measuring before a
+ * join commits to partitioning.
+ */
+export function filteredAggregate(p: PhysicalPlan): boolean {
+  let n = p;
+  while (n.kind === 'project') n = n.input;
+  if (n.kind !== 'filter') return false;
+  n = n.input;
+  while (n.kind === 'project' || n.kind === 'filter') n = n.input;
+  return n.kind === 'hash_aggregate';
 }
 
 function containsNode(p: PhysicalPlan, id: number): boolean {

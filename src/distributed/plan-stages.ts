@@ -37,7 +37,7 @@ import type {
 } from '../physical/plan.ts';
 import { planInputs, visitPhysical } from '../physical/plan.ts';
 import type { DataType, Schema } from '../types/data-type.ts';
-import { alternativeFragment } from './adaptive-join.ts';
+import { alternativeFragment, filteredAggregate } from './adaptive-join.ts';
 import { formatBytes } from './format.ts';
 import { chooseJoinDistribution } from './join-distribution.ts';
 import type { DistributedOptions } from './options.ts';
@@ -819,19 +819,6 @@ function unknownNode(p: never): never {
     'INTERNAL',
     `internal error (this is a bug in Skein): the stage planner does not know ${(p as PhysicalPlan).kind} nodes`,
   );
-}
-
-/**
- * Whether a plan part is rows of an aggregate filtered on its results (HAVING), under
- * projections: how many pass is a guess for any planner.
- */
-function filteredAggregate(p: PhysicalPlan): boolean {
-  let n = p;
-  while (n.kind === 'project') n = n.input;
-  if (n.kind !== 'filter') return false;
-  n = n.input;
-  while (n.kind === 'project' || n.kind === 'filter') n = n.input;
-  return n.kind === 'hash_aggregate';
 }
 
 /** The node with a new input (same id). */
