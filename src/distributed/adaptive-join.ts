@@ -17,7 +17,7 @@
  * // → { choice: 'broadcast', reason: 'adaptive: build side est. 1.1 MiB × 4 tasks ≤ probe side written and read + build side 287 MiB' }
  */
 
-import type { PhysicalPlan } from '../physical/plan.ts';
+import { type PhysicalPlan, planInputs, withInputs } from '../physical/plan.ts';
 import { formatBytes } from './format.ts';
 import type { JoinDistributionChoice } from './join-distribution.ts';
 
@@ -33,49 +33,41 @@ export function alternativeFragment(
   joinId: number,
   replacement: PhysicalPlan,
 ): PhysicalPlan | null {
+  // undefined: the join is not below p; null: it is, under an operator that forbids the swap.
   const walk = (p: PhysicalPlan): PhysicalPlan | null | undefined => {
-    // undefined: the join is not below p; null: it is, under an operator that forbids the swap.
     if (p.id === joinId) return replacement;
-    switch (p.kind) {
-      case 'hash_join':
-      case 'nested_loop_join': {
-        const left = walk(p.left);
-        if (left === null) return null;
-        if (left !== undefined) return Object.freeze({ ...p, left });
-        const right = walk(p.right);
-        if (right === null) return null;
-        return right === undefined ? undefined : Object.freeze({ ...p, right });
-      }
-      case 'filter':
-      case 'project':
-      case 'assert_unique':
-      case 'top_k':
-      case 'limit': {
-        const input = walk(p.input);
-        return input === null || input === undefined
-          ? input
-          : (Object.freeze({ ...p, input }) as PhysicalPlan);
-      }
-      case 'hash_aggregate': {
-        const input = walk(p.input);
-        if (input === null || input === undefined) return input;
-        return p.config.mode === 'partial' ? Object.freeze({ ...p, input }) : null;
-      }
-      case 'parquet_scan':
-      case 'csv_scan':
-      case 'memory_scan':
-      case 'values':
-      case 'exchange_source':
-        return undefined;
-      default: {
-        // Windows, unions, sorts …: only a problem when the join is below them.
-        const found = containsNode(p, joinId);
-        return found ? null : undefined;
-      }
+    const inputs = planInputs(p);
+    for (let k = 0; k < inputs.length; k++) {
+      const below = walk(inputs[k]!);
+      if (below === undefined) continue;
+      if (below === null || !indifferentToSpread(p)) return null;
+      return withInputs(
+        p,
+        inputs.map((x, c) => (c === k ? below : x)),
+      );
     }
+    return undefined;
   };
-  const out = walk(fragment);
-  return out === undefined ? null : out;
+  return walk(fragment) ?? null;
+}
+
+/** Whether an operator computes the same however its stage's rows are spread over tasks. */
+function indifferentToSpread(p: PhysicalPlan): boolean {
+  switch (p.kind) {
+    case 'filter':
+    case 'project':
+    case 'assert_unique':
+    case 'top_k':
+    case 'limit':
+    case 'hash_join':
+    case 'nested_loop_join':
+      return true;
+    case 'hash_aggregate':
+      return p.config.mode === 'partial';
+    default:
+      // Windows, unions, sorts, aggregates running whole …
+      return false;
+  }
 }
 
 /**
@@ -90,25 +82,6 @@ export function filteredAggregate(p: PhysicalPlan): boolean {
   n = n.input;
   while (n.kind === 'project' || n.kind === 'filter') n = n.input;
   return n.kind === 'hash_aggregate';
-}
-
-function containsNode(p: PhysicalPlan, id: number): boolean {
-  if (p.id === id) return true;
-  switch (p.kind) {
-    case 'hash_join':
-    case 'nested_loop_join':
-      return containsNode(p.left, id) || containsNode(p.right, id);
-    case 'union':
-      return p.inputs.some((x) => containsNode(x, id));
-    case 'parquet_scan':
-    case 'csv_scan':
-    case 'memory_scan':
-    case 'values':
-    case 'exchange_source':
-      return false;
-    default:
-      return containsNode(p.input, id);
-  }
 }
 
 export interface RuntimeJoinInput {

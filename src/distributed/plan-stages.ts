@@ -240,6 +240,7 @@ class StagePlanner {
    * else the join stays partitioned, decided here.
    */
   private attachAdaptiveJoin(stage: MutableStage): void {
+    if (this.candidates.length === 0) return;
     const ids = new Set(fragmentNodes(stage.fragment).map((n) => n.id));
     for (const c of this.candidates) {
       if (!ids.has(c.node)) continue;

@@ -14,12 +14,18 @@ import { type DistributedOptionsInput, resolveDistributedOptions } from '../../s
 import { planStages } from '../../src/distributed/plan-stages.ts';
 import type { JoinDecision } from '../../src/distributed/stage-graph.ts';
 import { Skein } from '../../src/engine/skein.ts';
-import type { PhysicalPlan } from '../../src/physical/plan.ts';
 import type { MessageQueue } from '../../src/ports/message-queue.ts';
 import { explainAnalyzeStages } from '../../src/runtime/explain-analyze.ts';
 import { generateTpch } from '../../src/tpch/generate.ts';
 import { physicalPlan } from '../distributed/plan-helpers.ts';
-import { AGGRESSIVE_ADAPTIVE, filesUnder, harness, removeHarnesses, rowsOf } from './helpers.ts';
+import {
+  AGGRESSIVE_ADAPTIVE,
+  filesUnder,
+  type Harness,
+  harness,
+  removeHarnesses,
+  rowsOf,
+} from './helpers.ts';
 
 const KiB = 1024;
 
@@ -159,17 +165,21 @@ describe('the stage planner under adaptive fan-out', () => {
 });
 
 describe('adaptive joins on in-process tasks (SF 0.01)', () => {
-  const expected = async (plan: PhysicalPlan) => rowsOf(single.runPlan(plan).stream);
-
-  it('broadcasts a build side that turned out small: the probe side is never exchanged', async () => {
-    const plan = await physicalPlan(single, SELECTIVE);
-    const h = await harness();
+  /** Runs SQL on in-process tasks; its rows must equal Skein's in one process. */
+  const run = async (sql: string, h?: Harness) => {
+    const plan = await physicalPlan(single, sql);
+    h ??= await harness();
     const q = h.coordinator(plan, KNOBS);
     const rows = await rowsOf(q.rows());
-    expect(rows).toEqual(await expected(plan));
-    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toEqual(await rowsOf(single.runPlan(plan).stream));
     const stats = q.stats();
     const [d] = joinDecisions(stats.decisions);
+    return { h, q, rows, stats, d: d! };
+  };
+
+  it('broadcasts a build side that turned out small: the probe side is never exchanged', async () => {
+    const { h, q, rows, stats, d } = await run(SELECTIVE);
+    expect(rows.length).toBeGreaterThan(0);
     expect(d!.choice).toBe('broadcast');
     expect(d!.adaptive).toMatchObject({ state: 'runtime' });
     expect(d!.adaptive!.measuredBuildBytes).toBeLessThan(32 * KiB);
@@ -196,12 +206,7 @@ describe('adaptive joins on in-process tasks (SF 0.01)', () => {
   });
 
   it('keeps a join partitioned when the build side is big, and starts its probe side only once decided', async () => {
-    const plan = await physicalPlan(single, WHOLE);
-    const h = await harness();
-    const q = h.coordinator(plan, KNOBS);
-    expect(await rowsOf(q.rows())).toEqual(await expected(plan));
-    const stats = q.stats();
-    const [d] = joinDecisions(stats.decisions);
+    const { h, stats, d } = await run(WHOLE);
     expect(d!.choice).toBe('partitioned');
     expect(d!.adaptive).toMatchObject({ state: 'runtime' });
     expect(d!.reason).toMatch(/^adaptive: build side (est\. )?[\d.]+ KiB > broadcast limit 32 KiB/);
@@ -216,14 +221,8 @@ describe('adaptive joins on in-process tasks (SF 0.01)', () => {
   });
 
   it('broadcasts a filtered aggregate that turned out small into the other side’s scan', async () => {
-    const plan = await physicalPlan(single, HAVING);
-    const h = await harness();
-    const q = h.coordinator(plan, KNOBS);
-    const rows = await rowsOf(q.rows());
-    expect(rows).toEqual(await expected(plan));
+    const { h, rows, stats, d } = await run(HAVING);
     expect(rows.length).toBeGreaterThan(0);
-    const stats = q.stats();
-    const [d] = joinDecisions(stats.decisions);
     expect(d!.choice).toBe('broadcast');
     expect(d!.adaptive!.measuredBuildBytes).toBeLessThan(32 * KiB);
     expect(stats.stages.find((s) => s.id === d!.adaptive!.probeStage)!.skipped).toBe(true);
@@ -231,7 +230,6 @@ describe('adaptive joins on in-process tasks (SF 0.01)', () => {
   });
 
   it('decides from the commits when the build side’s LoadInfo is lost', async () => {
-    const plan = await physicalPlan(single, SELECTIVE);
     const dropLoads = (queue: MessageQueue): MessageQueue =>
       new Proxy(queue, {
         get(target, key) {
@@ -245,13 +243,9 @@ describe('adaptive joins on in-process tasks (SF 0.01)', () => {
           return typeof v === 'function' ? v.bind(target) : v;
         },
       });
-    const h = await harness({ taskQueue: dropLoads });
-    const q = h.coordinator(plan, KNOBS);
-    expect(await rowsOf(q.rows())).toEqual(await expected(plan));
-    const stats = q.stats();
+    const { stats, d } = await run(SELECTIVE, await harness({ taskQueue: dropLoads }));
     expect(stats.stages.every((s) => s.loadInfos === 0)).toBe(true);
     // Decided once a quorum of the build side's tasks committed (their manifests count exactly).
-    const [d] = joinDecisions(stats.decisions);
     expect(d!.choice).toBe('broadcast');
     expect(d!.adaptive!.measuredBuildBytes).toBeGreaterThan(0);
     expect(d!.reason).toMatch(
